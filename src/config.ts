@@ -1,0 +1,184 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+
+/** One typed, validated configuration: defaults < YAML file (MVCHAT_CONFIG) < environment. */
+export interface Config {
+  production: boolean;
+  host: string;
+  port: number;
+  nodeId: string;
+  dataDir: string;
+  databaseUrl: string | null;
+  redisUrl: string | null;
+  redisPrefix: string;
+  build: string;
+  logLevel: string;
+  /** Seconds a socket may stay unauthenticated. */
+  authTimeout: number;
+  /** Seconds between pings; a peer silent for two intervals is closed. */
+  heartbeatInterval: number;
+  tokenKey: Buffer;
+  tokenLifetime: number;
+  /** First key encrypts new content; the rest still decrypt (rotation). */
+  encryptionKeys: Buffer[];
+  allowedOrigins: string[];
+  frameRate: number;
+  authLimit: number;
+  minLoginLength: number;
+  minPasswordLength: number;
+  outboundSoftLimit: number;
+  outboundHardLimit: number;
+  presenceTtl: number;
+  shutdownTimeout: number;
+  publicBaseUrl: string;
+  smtpUrl: string | null;
+  mailFrom: string;
+  emailVerification: boolean;
+  verificationExpiryHours: number;
+  uploadMaxBytes: number;
+  uploadRate: number;
+  inviteRate: number;
+  workers: number;
+}
+
+type Source = Record<string, string | undefined>;
+
+/** Setting name (env var / YAML key) → how to read it. YAML keys are the env names, lower-cased, without MVCHAT_. */
+const NUMBERS = {
+  MVCHAT_PORT: ['port', 6060, 0, 65535],
+  MVCHAT_AUTH_TIMEOUT: ['authTimeout', 30, 0.05, 3600],
+  MVCHAT_HEARTBEAT: ['heartbeatInterval', 30, 0.05, 3600],
+  MVCHAT_TOKEN_LIFETIME: ['tokenLifetime', 1_209_600, 60, 31_536_000],
+  MVCHAT_FRAME_RATE: ['frameRate', 30, 1, 100_000],
+  MVCHAT_AUTH_LIMIT: ['authLimit', 10, 0, 1_000_000],
+  MVCHAT_MIN_LOGIN_LENGTH: ['minLoginLength', 4, 1, 64],
+  MVCHAT_MIN_PASSWORD_LENGTH: ['minPasswordLength', 6, 1, 1024],
+  MVCHAT_OUTBOUND_SOFT_LIMIT: ['outboundSoftLimit', 256 * 1024, 1024, 1 << 30],
+  MVCHAT_OUTBOUND_HARD_LIMIT: ['outboundHardLimit', 4 * 1024 * 1024, 4096, 1 << 30],
+  MVCHAT_PRESENCE_TTL: ['presenceTtl', 30, 1, 3600],
+  MVCHAT_SHUTDOWN_TIMEOUT: ['shutdownTimeout', 10, 1, 600],
+  MVCHAT_VERIFICATION_EXPIRY_HOURS: ['verificationExpiryHours', 24, 1, 10_000],
+  MVCHAT_UPLOAD_MAX_BYTES: ['uploadMaxBytes', 8 * 1024 * 1024, 1, 1 << 40],
+  MVCHAT_UPLOAD_RATE: ['uploadRate', 10, 0, 1_000_000],
+  MVCHAT_INVITE_RATE: ['inviteRate', 20, 0, 1_000_000],
+} as const satisfies Record<string, readonly [keyof Config, number, number, number]>;
+
+export class ConfigError extends Error {}
+
+function fileSettings(file: string | undefined): Source {
+  if (!file) return {};
+  const doc: unknown = parseYaml(readFileSync(file, 'utf8'));
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`${file}: expected a mapping of settings`);
+  const out: Source = {};
+  for (const [k, v] of Object.entries(doc)) {
+    const name = k.toUpperCase().startsWith('MVCHAT_') || ['DATABASE_URL', 'REDIS_URL', 'NODE_ENV'].includes(k.toUpperCase())
+      ? k.toUpperCase()
+      : `MVCHAT_${k.toUpperCase()}`;
+    out[name] = Array.isArray(v) ? v.join(',') : String(v);
+  }
+  return out;
+}
+
+function readNumber(src: Source, name: keyof typeof NUMBERS): number {
+  const [, def, min, max] = NUMBERS[name];
+  const raw = src[name];
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max) throw new ConfigError(`${name} must be a number between ${min} and ${max}, got "${raw}"`);
+  return n;
+}
+
+function readBool(src: Source, name: string, def: boolean): boolean {
+  const raw = src[name]?.toLowerCase();
+  if (raw === undefined || raw === '') return def;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function decodeBase64Key(value: string, name: string, sizes: number[]): Buffer {
+  const text = value.trim();
+  if (!BASE64.test(text)) throw new ConfigError(`${name} must be standard base64`);
+  const key = Buffer.from(text, 'base64');
+  if (!sizes.some((s) => (s < 0 ? key.length >= -s : key.length === s))) {
+    throw new ConfigError(`${name} must decode to ${sizes.map((s) => (s < 0 ? `at least ${-s}` : s)).join(' or ')} bytes`);
+  }
+  return key;
+}
+
+/** Embedded default: keys made once into the data folder (mode 0600) and reused, so tokens survive restarts. */
+function storedKey(dataDir: string, file: string): string {
+  const p = path.join(dataDir, file);
+  if (existsSync(p)) return readFileSync(p, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32).toString('base64');
+  writeFileSync(p, key + '\n', { mode: 0o600, flag: 'wx' });
+  chmodSync(p, 0o600);
+  return key;
+}
+
+export function loadConfig(env: Source = process.env, overrides: Partial<Config> = {}): Config {
+  const src: Source = { ...fileSettings(env.MVCHAT_CONFIG), ...stripEmpty(env) };
+  const production = src.NODE_ENV === 'production';
+  const dataDir = path.resolve(src.MVCHAT_DATA_DIR || './data');
+
+  const nums = Object.fromEntries(
+    (Object.keys(NUMBERS) as (keyof typeof NUMBERS)[]).map((name) => [NUMBERS[name][0], readNumber(src, name)]),
+  ) as Pick<Config, (typeof NUMBERS)[keyof typeof NUMBERS][0]>;
+
+  const missing = ['MVCHAT_TOKEN_KEY', 'MVCHAT_ENCRYPTION_KEY'].filter((n) => !src[n] && !(n === 'MVCHAT_TOKEN_KEY' ? overrides.tokenKey : overrides.encryptionKeys));
+  if (production && missing.length > 0) {
+    throw new ConfigError(`NODE_ENV=production requires ${missing.join(' and ')} (base64 key material; generate with: node -e "console.log(require('crypto').randomBytes(32).toString('base64'))")`);
+  }
+  const tokenKey = overrides.tokenKey ?? decodeBase64Key(src.MVCHAT_TOKEN_KEY ?? storedKey(dataDir, 'token.key'), 'MVCHAT_TOKEN_KEY', [-32]);
+  const encryptionKeys = overrides.encryptionKeys ?? [
+    decodeBase64Key(src.MVCHAT_ENCRYPTION_KEY ?? storedKey(dataDir, 'encryption.key'), 'MVCHAT_ENCRYPTION_KEY', [16, 24, 32]),
+    ...(src.MVCHAT_ENCRYPTION_OLD_KEYS ?? '')
+      .split(',')
+      .filter((k) => k.trim())
+      .map((k, i) => decodeBase64Key(k, `MVCHAT_ENCRYPTION_OLD_KEYS[${i}]`, [16, 24, 32])),
+  ];
+
+  if (nums.outboundHardLimit <= nums.outboundSoftLimit) throw new ConfigError('MVCHAT_OUTBOUND_HARD_LIMIT must be larger than MVCHAT_OUTBOUND_SOFT_LIMIT');
+
+  const workersRaw = src.MVCHAT_WORKERS ?? '1';
+  const workers = workersRaw === 'auto' ? 0 : Number(workersRaw);
+  if (!Number.isInteger(workers) || workers < 0 || workers > 256) throw new ConfigError('MVCHAT_WORKERS must be a whole number or "auto"');
+
+  const port = nums.port;
+  const config: Config = {
+    production,
+    host: src.MVCHAT_HOST ?? '0.0.0.0',
+    nodeId: src.MVCHAT_NODE_ID ?? `${hostname()}-${randomUUID().slice(0, 8)}`,
+    dataDir,
+    databaseUrl: src.DATABASE_URL ?? null,
+    redisUrl: src.REDIS_URL ?? null,
+    redisPrefix: src.MVCHAT_REDIS_PREFIX ?? 'mvchat:',
+    build: src.MVCHAT_BUILD ?? 'dev',
+    logLevel: src.MVCHAT_LOG_LEVEL ?? 'info',
+    ...nums,
+    port,
+    tokenKey,
+    encryptionKeys,
+    allowedOrigins: (src.MVCHAT_ALLOWED_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    publicBaseUrl: (src.MVCHAT_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    smtpUrl: src.MVCHAT_SMTP_URL ?? null,
+    mailFrom: src.MVCHAT_MAIL_FROM ?? 'mvchat <no-reply@localhost>',
+    emailVerification: readBool(src, 'MVCHAT_EMAIL_VERIFICATION', false),
+    workers,
+    ...overrides,
+  };
+  return config;
+}
+
+function stripEmpty(env: Source): Source {
+  const out: Source = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v !== '') out[k] = v;
+  return out;
+}

@@ -1,0 +1,88 @@
+import { Errors, type ErrorName } from './errors.js';
+import { isOpName, type OpName } from './op-names.js';
+
+export const MAX_ID_LENGTH = 64;
+
+export type Envelope = { ok: true; id: string | undefined; op: OpName; body: unknown };
+export type EnvelopeError = { ok: false; id: string | undefined; error: ErrorName };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+// Finds a plausible `"id":"..."` so even a frame that is not valid JSON gets its id echoed.
+const ID_PATTERN = /"id"\s*:\s*("(?:[^"\\\n]|\\.){1,200}")/;
+
+/** Reads the request id from text that failed to parse, if there is a usable one. */
+export function salvageId(text: string): string | undefined {
+  const m = ID_PATTERN.exec(text);
+  if (!m?.[1]) return undefined;
+  try {
+    const id: unknown = JSON.parse(m[1]);
+    return typeof id === 'string' && usableId(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function usableId(id: string): boolean {
+  return id.length > 0 && id.length <= MAX_ID_LENGTH && cleanString(id);
+}
+
+/** Text that PostgreSQL and every client accept: no NUL, no lone surrogates. */
+export function cleanString(s: string): boolean {
+  return !s.includes('\u0000') && s.isWellFormed();
+}
+
+function allStringsClean(value: unknown, depth = 0): boolean {
+  if (depth > 32) return false;
+  if (typeof value === 'string') return cleanString(value);
+  if (Array.isArray(value)) return value.every((v) => allStringsClean(v, depth + 1));
+  if (value !== null && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (!cleanString(k) || !allStringsClean(v, depth + 1)) return false;
+    }
+  }
+  return true;
+}
+
+/** Decodes a raw frame; binary frames must hold valid UTF-8 as well. */
+export function frameText(raw: Buffer | string): string | null {
+  if (typeof raw === 'string') return raw;
+  try {
+    return utf8.decode(raw);
+  } catch {
+    return null;
+  }
+}
+
+/** PROTOCOL §2.1 steps 2–5, in that order. */
+export function parseEnvelope(text: string): Envelope | EnvelopeError {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { ok: false, id: salvageId(text), error: 'malformed' };
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    return { ok: false, id: undefined, error: 'malformed' };
+  }
+  const frame = parsed as Record<string, unknown>;
+  const rawId = frame.id;
+  if (rawId !== undefined && rawId !== null && (typeof rawId !== 'string' || rawId.length > MAX_ID_LENGTH)) {
+    return { ok: false, id: undefined, error: 'malformed' };
+  }
+  const id = typeof rawId === 'string' && rawId.length > 0 ? rawId : undefined;
+  if (!allStringsClean(frame)) return { ok: false, id: id && usableId(id) ? id : undefined, error: 'malformed' };
+
+  const ops: OpName[] = [];
+  for (const key of Object.keys(frame)) {
+    if (isOpName(key) && frame[key] !== null && frame[key] !== undefined) ops.push(key);
+  }
+  const op = ops[0];
+  if (op === undefined) return { ok: false, id, error: 'missingType' };
+  if (ops.length > 1) return { ok: false, id, error: 'multipleTypes' };
+  if (id === undefined && op !== 'typing') return { ok: false, id: undefined, error: 'idRequired' };
+  return { ok: true, id, op, body: frame[op] };
+}
+
+export function envelopeErrorCode(e: EnvelopeError): readonly [number, string] {
+  return Errors[e.error];
+}

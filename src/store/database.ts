@@ -1,0 +1,67 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type MigrationProvider } from 'kysely';
+import pg from 'pg';
+import { codecFor, type Codec } from './codec.js';
+import { columnTypes, type Dialect, type MigrationContext } from './migrations/column-types.js';
+import * as m001 from './migrations/001-reference-schema.js';
+import * as m002 from './migrations/002-mvchat-additions.js';
+import type { Database } from './schema.js';
+import { SqliteValuesPlugin } from './sqlite-values-plugin.js';
+
+export interface Db {
+  kysely: Kysely<Database>;
+  dialect: Dialect;
+  codec: Codec;
+  close(): Promise<void>;
+}
+
+const MIGRATIONS: Record<string, { up(ctx: MigrationContext): Promise<void> }> = {
+  '001-reference-schema': m001,
+  '002-mvchat-additions': m002,
+};
+
+// pg returns BIGINT as text by default; our BIGINTs (file sizes) fit a double.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export function openDb(opts: { databaseUrl: string | null; dataDir: string; poolSize?: number }): Db {
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 20, connectionTimeoutMillis: 5000 });
+    // An idle client that errors (server restart) must not crash the process; the pool replaces it.
+    pool.on('error', () => {});
+    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { kysely, dialect: 'postgres', codec: codecFor('postgres'), close: () => kysely.destroy() };
+  }
+  mkdirSync(opts.dataDir, { recursive: true });
+  const file = new SqliteDatabase(path.join(opts.dataDir, 'mvchat.db'));
+  file.pragma('journal_mode = WAL');
+  file.pragma('synchronous = NORMAL');
+  file.pragma('foreign_keys = ON');
+  file.pragma('busy_timeout = 5000');
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: file }), plugins: [new SqliteValuesPlugin()] });
+  return { kysely, dialect: 'sqlite', codec: codecFor('sqlite'), close: () => kysely.destroy() };
+}
+
+/**
+ * Applies pending migrations. On PostgreSQL Kysely's migrator holds an
+ * advisory lock for the whole run, so nodes starting at once migrate once.
+ */
+export async function migrate(db: Db): Promise<void> {
+  const t = columnTypes(db.dialect);
+  const provider: MigrationProvider = {
+    async getMigrations() {
+      const out: Record<string, Migration> = {};
+      for (const [name, m] of Object.entries(MIGRATIONS)) {
+        out[name] = { up: (k) => m.up({ db: k, dialect: db.dialect, t }) };
+      }
+      return out;
+    },
+  };
+  const migrator = new Migrator({ db: db.kysely, provider, migrationTableName: 'mvchat_migration', migrationLockTableName: 'mvchat_migration_lock' });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}

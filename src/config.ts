@@ -42,6 +42,10 @@ export interface Config {
   uploadRate: number;
   inviteRate: number;
   workers: number;
+  /** permessage-deflate for WebSocket (costs memory per connection). */
+  compression: boolean;
+  /** Take the client address from X-Forwarded-For (behind a proxy). */
+  trustProxy: boolean;
 }
 
 type Source = Record<string, string | undefined>;
@@ -172,6 +176,8 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Config>
     mailFrom: src.MVCHAT_MAIL_FROM ?? 'mvchat <no-reply@localhost>',
     emailVerification: readBool(src, 'MVCHAT_EMAIL_VERIFICATION', false),
     workers,
+    compression: readBool(src, 'MVCHAT_COMPRESSION', false),
+    trustProxy: readBool(src, 'MVCHAT_TRUST_PROXY', false),
     ...overrides,
   };
   return config;

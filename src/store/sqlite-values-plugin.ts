@@ -3,6 +3,7 @@ import {
   type KyselyPlugin,
   type PluginTransformQueryArgs,
   type PluginTransformResultArgs,
+  type PrimitiveValueListNode,
   type QueryResult,
   type RootOperationNode,
   type UnknownRow,
@@ -13,6 +14,11 @@ import {
 class ValueTransformer extends OperationNodeTransformer {
   protected override transformValue(node: ValueNode): ValueNode {
     return { ...super.transformValue(node), value: toSqlite(node.value) };
+  }
+
+  // Insert rows arrive as lists of plain values rather than ValueNodes.
+  protected override transformPrimitiveValueList(node: PrimitiveValueListNode): PrimitiveValueListNode {
+    return { ...super.transformPrimitiveValueList(node), values: node.values.map(toSqlite) };
   }
 }
 

@@ -1,0 +1,14 @@
+/**
+ * Who is online, across every node. Transitions are atomic: of many sessions
+ * of one user opening at once anywhere, exactly one `connect` returns true;
+ * of their closing, exactly one `disconnect` returns true (the last).
+ */
+export interface Presence {
+  /** A session of `userId` logged in on this node; true when the user came online. */
+  connect(userId: string): Promise<boolean>;
+  /** A session of `userId` on this node closed or switched user; true when the user went offline. */
+  disconnect(userId: string): Promise<boolean>;
+  /** The subset of `userIds` online anywhere. */
+  online(userIds: readonly string[]): Promise<Set<string>>;
+  close(): Promise<void>;
+}

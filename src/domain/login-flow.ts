@@ -1,0 +1,32 @@
+import { fail } from '../protocol/errors.js';
+import { formatTs } from '../protocol/time.js';
+import type { OpContext } from '../ops/op.js';
+import type { UserRecord } from '../store/account-store.js';
+
+/** Binds the session to `user`, records the login and issues a fresh token (§3.2 steps 6–8). */
+export async function completeLogin(ctx: OpContext, user: UserRecord): Promise<{ token: string; expires: string }> {
+  let issued: { token: string; expires: Date };
+  try {
+    issued = await ctx.services.tokens.issue(user.id, user.tokenEpoch);
+  } catch (err) {
+    ctx.log.error({ err }, 'token issue failed');
+    return fail('tokenFailed');
+  }
+  await ctx.session.bindUser(user.id);
+  await ctx.services.stores.accounts.recordLogin(user.id, new Date(), ctx.session.client.ua);
+  return { token: issued.token, expires: formatTs(issued.expires) };
+}
+
+/** The params every successful login answers with. */
+export function loginParams(user: UserRecord, t: { token: string; expires: string }): Record<string, unknown> {
+  const params: Record<string, unknown> = {
+    user: user.id,
+    token: t.token,
+    expires: t.expires,
+    emailVerified: user.emailVerified,
+    desc: { public: user.public ?? null },
+  };
+  if (user.mustChangePassword) params.mustChangePassword = true;
+  if (user.lang) params.lang = user.lang;
+  return params;
+}

@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import { fail } from '../protocol/errors.js';
+import { hashPassword, verifyPassword } from '../crypto/passwords.js';
+import { decodeBasicSecret } from '../domain/credentials.js';
+import { completeLogin, loginParams } from '../domain/login-flow.js';
+import { formatTs } from '../protocol/time.js';
+import type { AccountChanges } from '../store/account-store.js';
+import { created, ok, type OpContext, type PublicOp, type UserOpContext } from './op.js';
+import { anyJson, bool, object, str } from './schema-parts.js';
+
+interface AccBody {
+  user?: string;
+  scheme?: string;
+  secret?: string;
+  login?: boolean;
+  desc?: { public?: unknown; private?: unknown };
+  inviteCode?: string;
+  email?: string;
+  lang?: string;
+}
+
+export const MAX_USERNAME_CHARS = 64;
+export const MAX_PASSWORD_BYTES = 1024;
+const EMAIL = /^[^\s@<>()",;:\\[\]]{1,64}@[^\s@<>()",;:\\[\]]+\.[^\s@<>()",;:\\[\]]+$/;
+
+/** PROTOCOL §3.3: sign-up (`user:"new"`, no login needed) and own-account update (`user:"me"`). */
+export const acc: PublicOp<AccBody> = {
+  name: 'acc',
+  auth: 'none',
+  authFor: (body) => (body.user === 'new' ? 'none' : 'user'),
+  cost: 3,
+  failure: 'databaseError',
+  schema: object({
+    user: str(16),
+    scheme: str(16),
+    secret: str(8192),
+    login: bool,
+    desc: object({ public: anyJson, private: anyJson }),
+    inviteCode: str(64),
+    email: str(320),
+    lang: str(64),
+  }),
+  async handle(ctx, body) {
+    if (body.user === 'new') return signUp(ctx, body);
+    if (body.user === 'me' && ctx.session.userId) return updateMe({ ...ctx, userId: ctx.session.userId }, body);
+    return fail('invalidUserField');
+  },
+};
+
+async function signUp(ctx: OpContext, body: AccBody) {
+  const { config, stores, authThrottle } = ctx.services;
+  if (body.scheme !== 'basic') fail('onlyBasic');
+  const { name, password } = decodeBasicSecret(body.secret ?? '');
+  if (Buffer.byteLength(name) < config.minLoginLength) fail('usernameTooShort');
+  if ([...name].length > MAX_USERNAME_CHARS) fail('usernameTooLong');
+  if (Buffer.byteLength(password) < config.minPasswordLength) fail('passwordTooShort');
+  if (Buffer.byteLength(password) > MAX_PASSWORD_BYTES) fail('passwordTooLong');
+  if (!(await authThrottle.signupAllowed(ctx.session.remoteAddress))) fail('tooManyAttempts');
+  if (await stores.accounts.findBasicAuth(name)) fail('usernameTaken');
+
+  const id = randomUUID();
+  const pub = body.desc && 'public' in body.desc ? body.desc.public : null;
+  let passwordHash: string;
+  try {
+    passwordHash = await hashPassword(password);
+  } catch (err) {
+    ctx.log.error({ err }, 'password hashing failed');
+    return fail('hashFailed');
+  }
+  const result = await stores.accounts.createAccount({
+    id,
+    username: name,
+    passwordHash,
+    public: pub,
+    email: null,
+    emailVerified: !config.emailVerification,
+    mustChangePassword: false,
+  });
+  if (result !== 'created') fail('usernameTaken');
+
+  const user = await stores.accounts.getUser(id);
+  if (!user) return fail('createUserFailed');
+  if (!body.login) return created({ user: id, emailVerified: user.emailVerified, desc: { public: pub } });
+  const params = loginParams(user, await completeLogin(ctx, user));
+  delete params.lang; // sign-up never reports lang (§3.3.1)
+  return created(params);
+}
+
+async function updateMe(ctx: UserOpContext, body: AccBody) {
+  const { accounts } = ctx.services.stores;
+  const changes: AccountChanges = {};
+  const params: Record<string, unknown> = {};
+  if (body.desc && 'public' in body.desc) {
+    changes.public = body.desc.public;
+    params.public = body.desc.public;
+  }
+  if (body.secret !== undefined) {
+    const { name: oldPassword, password: newPassword } = decodeBasicSecret(body.secret);
+    if (Buffer.byteLength(newPassword) < ctx.services.config.minPasswordLength) fail('newPasswordTooShort');
+    if (Buffer.byteLength(newPassword) > MAX_PASSWORD_BYTES) fail('passwordTooLong');
+    const auth = await accounts.findBasicAuthByUser(ctx.userId);
+    if (!auth) fail('authRecordNotFound');
+    if (!(await verifyPassword(oldPassword, auth.secret))) fail('incorrectPassword');
+    changes.passwordHash = await hashPassword(newPassword);
+    params.passwordChanged = true;
+  }
+  if (body.email !== undefined) {
+    const email = body.email.trim();
+    if (email !== '' && (email.length > 255 || !EMAIL.test(email))) fail('invalidEmail');
+    changes.email = email;
+    params.email = email;
+  }
+  if (body.lang !== undefined) {
+    if (body.lang.length > 10) fail('invalidLang');
+    changes.lang = body.lang;
+    params.lang = body.lang;
+  }
+  if (Object.keys(changes).length === 0) return ok();
+  if ((await accounts.updateAccount(ctx.userId, changes)) === 'email-taken') fail('emailTaken');
+  if (changes.passwordHash) {
+    // Older tokens stop working; hand this client a fresh one (additive params).
+    const user = await accounts.getUser(ctx.userId);
+    if (user) {
+      const t = await ctx.services.tokens.issue(user.id, user.tokenEpoch);
+      params.token = t.token;
+      params.expires = formatTs(t.expires);
+    }
+  }
+  return ok(params);
+}

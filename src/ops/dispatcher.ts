@@ -1,0 +1,113 @@
+import { Ajv, type ValidateFunction } from 'ajv';
+import { ctrlFrame } from '../protocol/frames.js';
+import { Errors, type ErrorName } from '../protocol/errors.js';
+import { OpError } from '../protocol/op-error.js';
+import { frameText, parseEnvelope, salvageId } from '../protocol/envelope.js';
+import { OP_NAMES, type OpName } from '../protocol/op-names.js';
+import type { Services } from '../domain/services.js';
+import type { Session, SessionHooks } from '../session/session.js';
+import type { OpDefinition, OpResult, UserOpContext } from './op.js';
+import { dropNulls } from './drop-nulls.js';
+
+/** Bound on one request's work (PROTOCOL §1.2 handler deadline). */
+const HANDLER_DEADLINE_MS = 30_000;
+
+interface CompiledOp {
+  def: OpDefinition;
+  validate: ValidateFunction;
+}
+
+/** Checks that every op declares what the dispatcher enforces; a missing declaration is a startup error. */
+export function checkOpTable(table: Record<OpName, OpDefinition>): void {
+  for (const name of OP_NAMES) {
+    const def = table[name];
+    if (!def) throw new Error(`op "${name}" is not registered`);
+    if (def.name !== name) throw new Error(`op table entry "${name}" declares name "${def.name}"`);
+    if (def.auth !== 'none' && def.auth !== 'user') throw new Error(`op "${name}" declares no auth need`);
+    if (!(typeof def.cost === 'number' && def.cost > 0)) throw new Error(`op "${name}" declares no rate cost`);
+    if (!def.schema || typeof def.schema !== 'object') throw new Error(`op "${name}" declares no schema`);
+    if (!(def.failure in Errors)) throw new Error(`op "${name}" declares no failure error`);
+    if (typeof def.handle !== 'function') throw new Error(`op "${name}" has no handler`);
+  }
+}
+
+/** Generic path of every frame: envelope, op lookup, rate cost, auth gate, schema, handler, reply. */
+export class Dispatcher implements Pick<SessionHooks, 'handleFrame' | 'rejectFrame'> {
+  readonly #ops = new Map<OpName, CompiledOp>();
+
+  constructor(
+    table: Record<OpName, OpDefinition>,
+    private readonly services: Services,
+  ) {
+    checkOpTable(table);
+    const ajv = new Ajv({ allErrors: false, strict: false });
+    for (const name of OP_NAMES) {
+      const def = table[name];
+      this.#ops.set(name, { def, validate: ajv.compile(def.schema) });
+    }
+  }
+
+  rejectFrame(session: Session, raw: Buffer | string): void {
+    const text = frameText(raw);
+    this.#reply(session, text === null ? undefined : salvageId(text), 'rateLimited');
+    this.services.metrics.rejected('rate');
+  }
+
+  async handleFrame(session: Session, raw: Buffer | string): Promise<void> {
+    const text = frameText(raw);
+    if (text === null) return this.#reply(session, undefined, 'malformed');
+    const env = parseEnvelope(text);
+    if (!env.ok) return this.#reply(session, env.id, env.error);
+
+    const op = this.#ops.get(env.op);
+    if (!op) return this.#reply(session, env.id, 'missingType');
+    const { def } = op;
+    if (def.cost > 1 && !session.bucket.take(def.cost - 1)) {
+      session.strike();
+      return this.#reply(session, env.id, 'rateLimited');
+    }
+    if (typeof env.body !== 'object' || env.body === null || Array.isArray(env.body)) return this.#reply(session, env.id, 'malformed');
+    const body = dropNulls(env.body);
+    const auth = def.authFor?.(body) ?? def.auth;
+    if (auth === 'user' && session.userId === null) return this.#reply(session, env.id, 'authRequired');
+    if (!op.validate(body)) return this.#reply(session, env.id, 'malformed');
+
+    this.services.metrics.op(env.op);
+    let result: OpResult;
+    try {
+      const ctx = { id: env.id, session, services: this.services, log: session.log, userId: session.userId } as UserOpContext;
+      result = await withDeadline((def.handle as (c: UserOpContext, b: unknown) => Promise<OpResult>)(ctx, body));
+    } catch (err) {
+      if (err instanceof OpError) {
+        this.services.metrics.error(err.code);
+        session.send(ctrlFrame(env.id, err.code, err.text));
+        return;
+      }
+      session.log.error({ err, op: env.op }, 'op failed');
+      return this.#reply(session, env.id, this.services.health.isUnavailable(err) ? 'unavailable' : def.failure);
+    }
+    if (result === null) return;
+    session.send(ctrlFrame(env.id, result.code, 'ok', result.params));
+    if (result.after) {
+      try {
+        await result.after();
+      } catch (err) {
+        session.log.error({ err, op: env.op }, 'notification after reply failed');
+      }
+    }
+  }
+
+  #reply(session: Session, id: string | undefined, error: ErrorName): void {
+    const [code, text] = Errors[error];
+    this.services.metrics.error(code);
+    session.send(ctrlFrame(id, code, text));
+  }
+}
+
+function withDeadline<T>(work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('handler deadline exceeded')), HANDLER_DEADLINE_MS);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}

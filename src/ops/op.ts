@@ -1,0 +1,77 @@
+import type { Params } from '../protocol/frames.js';
+import type { OpName } from '../protocol/op-names.js';
+import type { ErrorName } from '../protocol/errors.js';
+import type { Services } from '../domain/services.js';
+import type { Logger } from '../logger.js';
+
+/** Client details a session learns from `hi` (PROTOCOL §3.1). */
+export interface ClientInfo {
+  ver: string;
+  ua: string;
+  dev: string;
+  lang: string;
+}
+
+/** What an op may see and change of the session that sent it. */
+export interface OpSession {
+  readonly id: string;
+  readonly userId: string | null;
+  readonly client: Readonly<ClientInfo>;
+  readonly remoteAddress: string;
+  setClientInfo(info: Partial<ClientInfo>): void;
+  /** Moves the session to `userId` (login, sign-up); the only way identity changes. */
+  bindUser(userId: string): Promise<void>;
+}
+
+export interface OpContext {
+  readonly id: string | undefined;
+  readonly session: OpSession;
+  readonly services: Services;
+  readonly log: Logger;
+}
+
+/** Context of an op that requires login: the dispatcher guarantees `userId`. */
+export interface UserOpContext extends OpContext {
+  readonly userId: string;
+}
+
+/**
+ * A handler's answer. `after` runs once the reply is queued: notifications
+ * caused by a request reach others after the requester's `ctrl` (§1.2).
+ * `null` means no reply (a successful `typing`).
+ */
+export type OpResult = { code: number; params?: Params; after?: () => void | Promise<void> } | null;
+
+export type AuthNeed = 'none' | 'user';
+
+interface OpCommon<B> {
+  name: OpName;
+  /** JSON Schema of the op's body; checked before the handler runs. */
+  schema: object;
+  /** Rate-limit tokens one request costs (the session bucket refills MVCHAT_FRAME_RATE per second). */
+  cost: number;
+  /** Error answered when the handler fails unexpectedly (a bug or a backend fault). */
+  failure: ErrorName;
+  /** For body-dependent auth (`acc` with user:"new"): overrides `auth` when it returns a value. */
+  authFor?: (body: B) => AuthNeed;
+}
+
+export interface PublicOp<B> extends OpCommon<B> {
+  auth: 'none';
+  handle(ctx: OpContext, body: B): Promise<OpResult>;
+}
+
+export interface UserOp<B> extends OpCommon<B> {
+  auth: 'user';
+  handle(ctx: UserOpContext, body: B): Promise<OpResult>;
+}
+
+export type OpDefinition<B = any> = PublicOp<B> | UserOp<B>;
+
+export function ok(params?: Params, after?: () => void | Promise<void>): OpResult {
+  return { code: 200, ...(params ? { params } : {}), ...(after ? { after } : {}) };
+}
+
+export function created(params?: Params, after?: () => void | Promise<void>): OpResult {
+  return { code: 201, ...(params ? { params } : {}), ...(after ? { after } : {}) };
+}

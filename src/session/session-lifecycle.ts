@@ -1,0 +1,37 @@
+import type { Presence } from '../cluster/presence.js';
+import type { PresenceNotifier } from '../domain/presence-notifier.js';
+import type { BackgroundTasks } from '../domain/background-tasks.js';
+import type { Session, SessionHooks } from './session.js';
+import type { SessionRegistry } from './session-registry.js';
+
+/**
+ * Keeps the registry and presence in step with sessions. Index changes are
+ * synchronous; presence transitions for one user run in call order.
+ */
+export class SessionLifecycle implements Pick<SessionHooks, 'userChanged' | 'closed'> {
+  constructor(
+    private readonly registry: SessionRegistry<Session>,
+    private readonly presence: Presence,
+    private readonly notifier: PresenceNotifier,
+    private readonly tasks: BackgroundTasks,
+  ) {}
+
+  async userChanged(session: Session, from: string | null, to: string): Promise<void> {
+    this.registry.move(session, from, to);
+    // Both transitions start before any await, so a close that races this login
+    // reaches presence after them and cannot leave a count behind.
+    const left = from ? this.presence.disconnect(from) : Promise.resolve(false);
+    const joined = this.presence.connect(to);
+    if (from && (await left)) await this.notifier.offline(from);
+    if (await joined) await this.notifier.online(to);
+  }
+
+  closed(session: Session, userId: string | null): void {
+    this.registry.remove(session);
+    if (userId) void this.tasks.run('presence-off', () => this.#leave(userId));
+  }
+
+  async #leave(userId: string): Promise<void> {
+    if (await this.presence.disconnect(userId)) await this.notifier.offline(userId);
+  }
+}

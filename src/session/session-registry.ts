@@ -1,0 +1,71 @@
+import type { DeliveryOptions, LocalDelivery } from '../cluster/bus.js';
+
+export interface RegisteredSession {
+  readonly id: string;
+  readonly userId: string | null;
+  send(frame: string, droppable?: boolean): void;
+  close(code: number): void;
+}
+
+/**
+ * The node's index of open sessions and of sessions per user. Every change is
+ * synchronous, so a closed socket leaves every index at once (DEFECTS 6).
+ */
+export class SessionRegistry<S extends RegisteredSession = RegisteredSession> implements LocalDelivery {
+  readonly #all = new Map<string, S>();
+  readonly #byUser = new Map<string, Set<S>>();
+
+  add(session: S): void {
+    this.#all.set(session.id, session);
+  }
+
+  /** Re-indexes a session whose user changed from `from` to `to`. */
+  move(session: S, from: string | null, to: string | null): void {
+    if (from) this.#unindex(session, from);
+    if (to) {
+      let set = this.#byUser.get(to);
+      if (!set) this.#byUser.set(to, (set = new Set()));
+      set.add(session);
+    }
+  }
+
+  remove(session: S): void {
+    this.#all.delete(session.id);
+    if (session.userId) this.#unindex(session, session.userId);
+  }
+
+  #unindex(session: S, userId: string): void {
+    const set = this.#byUser.get(userId);
+    if (!set) return;
+    set.delete(session);
+    if (set.size === 0) this.#byUser.delete(userId);
+  }
+
+  deliver(userIds: readonly string[], frame: string, options: DeliveryOptions): void {
+    for (const userId of userIds) {
+      const set = this.#byUser.get(userId);
+      if (!set) continue;
+      for (const s of set) if (s.id !== options.exceptSession) s.send(frame, options.droppable);
+    }
+  }
+
+  hasUser(userId: string): boolean {
+    return this.#byUser.has(userId);
+  }
+
+  get sessionCount(): number {
+    return this.#all.size;
+  }
+
+  get userCount(): number {
+    return this.#byUser.size;
+  }
+
+  sessions(): IterableIterator<S> {
+    return this.#all.values();
+  }
+
+  usersHere(): IterableIterator<string> {
+    return this.#byUser.keys();
+  }
+}

@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import { CloseCode, CloseReason } from '../protocol/close-codes.js';
+import type { ClientInfo, OpSession } from '../ops/op.js';
+import type { Logger } from '../logger.js';
+import type { SocketLike } from './socket.js';
+import { KeyedInterval, TokenBucket } from './token-bucket.js';
+
+export interface SessionLimits {
+  frameRate: number;
+  authTimeoutMs: number;
+  outboundSoftLimit: number;
+  outboundHardLimit: number;
+}
+
+/** What the session calls out to; implemented by the dispatcher and the lifecycle service. */
+export interface SessionHooks {
+  handleFrame(session: Session, raw: Buffer | string): Promise<void>;
+  /** The frame was refused by the per-session bucket before parsing. */
+  rejectFrame(session: Session, raw: Buffer | string): void;
+  userChanged(session: Session, from: string | null, to: string): Promise<void>;
+  closed(session: Session, userId: string | null): void;
+}
+
+/** Frames a session may still queue before it is treated as flooding. */
+const MAX_PENDING_FRAMES = 256;
+
+/**
+ * One WebSocket connection: identity, inbound order, rate limit and the
+ * outbound byte budget. Identity changes only through `bindUser`; frames are
+ * handled strictly one at a time in arrival order (DEFECTS 1).
+ */
+export class Session implements OpSession {
+  readonly id = randomUUID();
+  readonly client: ClientInfo = { ver: '', ua: '', dev: '', lang: '' };
+  readonly log: Logger;
+  readonly bucket: TokenBucket;
+  readonly typingGate = new KeyedInterval(1000);
+  readonly receiptGate = new KeyedInterval(100);
+  /** Set by inbound traffic and pongs; cleared by each heartbeat round (§12 item 28). */
+  alive = true;
+  droppedFrames = 0;
+  #userId: string | null = null;
+  #closed = false;
+  #inbox: (Buffer | string)[] = [];
+  #draining = false;
+  #strikes = 0;
+  #authTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly socket: SocketLike,
+    readonly remoteAddress: string,
+    private readonly hooks: SessionHooks,
+    private readonly limits: SessionLimits,
+    log: Logger,
+  ) {
+    this.log = log.child({ sid: this.id });
+    this.bucket = new TokenBucket(limits.frameRate, limits.frameRate);
+    this.#authTimer = setTimeout(() => this.close(CloseCode.AUTH_TIMEOUT), limits.authTimeoutMs);
+    this.#authTimer.unref();
+  }
+
+  get userId(): string | null {
+    return this.#userId;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  setClientInfo(info: Partial<ClientInfo>): void {
+    Object.assign(this.client, info);
+  }
+
+  async bindUser(userId: string): Promise<void> {
+    if (this.#closed) return;
+    clearTimeout(this.#authTimer);
+    const from = this.#userId;
+    if (from === userId) return; // same user again: nothing to re-register (§12 item 24)
+    this.#userId = userId;
+    this.log.setBindings({ user: userId });
+    await this.hooks.userChanged(this, from, userId);
+  }
+
+  /** An inbound frame from the transport. */
+  receive(raw: Buffer | string): void {
+    if (this.#closed) return;
+    this.alive = true;
+    if (!this.bucket.take(1) || this.#inbox.length >= MAX_PENDING_FRAMES) {
+      this.hooks.rejectFrame(this, raw);
+      // A client that keeps sending while refused is closed rather than answered forever.
+      if (++this.#strikes > this.limits.frameRate * 3) this.close(CloseCode.FLOODING);
+      return;
+    }
+    if (this.#strikes > 0 && this.bucket.full) this.#strikes = 0;
+    this.#inbox.push(raw);
+    if (!this.#draining) void this.#drain();
+  }
+
+  /** Counts a refusal after parsing (op cost over budget) towards flooding. */
+  strike(): void {
+    if (++this.#strikes > this.limits.frameRate * 3) this.close(CloseCode.FLOODING);
+  }
+
+  async #drain(): Promise<void> {
+    this.#draining = true;
+    try {
+      for (let raw = this.#inbox.shift(); raw !== undefined && !this.#closed; raw = this.#inbox.shift()) {
+        await this.hooks.handleFrame(this, raw);
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  /**
+   * Queues a frame for the peer. A no-op once closed (DEFECTS 3). Droppable
+   * frames are skipped past the soft limit; past the hard limit the session is
+   * closed as a slow consumer (DEFECTS 7).
+   */
+  send(frame: string, droppable = false): void {
+    if (this.#closed) return;
+    const buffered = this.socket.bufferedAmount;
+    if (droppable && buffered > this.limits.outboundSoftLimit) {
+      this.droppedFrames++;
+      return;
+    }
+    if (buffered + frame.length > this.limits.outboundHardLimit) {
+      this.log.info({ buffered }, 'closing slow consumer');
+      this.close(CloseCode.SLOW_CONSUMER);
+      return;
+    }
+    this.socket.send(frame, this.#onWritten);
+  }
+
+  readonly #onWritten = (err?: Error): void => {
+    if (!err || this.#closed) return;
+    this.log.warn({ err: err.message }, 'socket write failed');
+    this.close(CloseCode.INTERNAL_ERROR);
+  };
+
+  ping(): void {
+    if (!this.#closed) this.socket.ping();
+  }
+
+  /** Ends the session: leaves every index at once, then closes the socket. */
+  close(code: number, reason?: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#authTimer);
+    this.#inbox.length = 0;
+    try {
+      if (code === CloseCode.HEARTBEAT_TIMEOUT) this.socket.terminate();
+      else this.socket.close(code, reason ?? CloseReason[code as keyof typeof CloseReason] ?? '');
+    } catch (err) {
+      this.log.debug({ err }, 'socket close failed');
+      this.socket.terminate();
+    }
+    this.hooks.closed(this, this.#userId);
+  }
+
+  /** The transport saw the socket go away. */
+  socketClosed(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#authTimer);
+    this.#inbox.length = 0;
+    this.hooks.closed(this, this.#userId);
+  }
+}

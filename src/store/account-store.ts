@@ -1,0 +1,177 @@
+import { sql } from 'kysely';
+import type { Db } from './database.js';
+
+export interface UserRecord {
+  id: string;
+  state: 'ok' | 'suspended' | 'deleted' | string;
+  public: unknown;
+  lastSeen: Date | null;
+  mustChangePassword: boolean;
+  email: string | null;
+  emailVerified: boolean;
+  lang: string | null;
+  tokenEpoch: number;
+}
+
+export interface NewAccount {
+  id: string;
+  username: string;
+  passwordHash: string;
+  public: unknown;
+  email: string | null;
+  emailVerified: boolean;
+  mustChangePassword: boolean;
+  verificationToken?: { token: string; expires: Date } | undefined;
+}
+
+export interface AccountChanges {
+  public?: unknown;
+  passwordHash?: string;
+  email?: string;
+  lang?: string;
+}
+
+export type AccountUpdateResult = 'ok' | 'email-taken';
+
+/**
+ * Users and their credentials. Sign-up is atomic: either the user and its
+ * auth row both exist or neither does, and of two sign-ups with one username
+ * exactly one succeeds.
+ */
+export class AccountStore {
+  constructor(private readonly db: Db) {}
+
+  #user(row: Record<string, any>): UserRecord {
+    const c = this.db.codec;
+    return {
+      id: row.id,
+      state: row.state,
+      public: c.json(row.public),
+      lastSeen: c.dateOrNull(row.last_seen),
+      mustChangePassword: c.bool(row.must_change_password),
+      email: row.email,
+      emailVerified: c.bool(row.email_verified),
+      lang: row.lang,
+      tokenEpoch: row.token_epoch ?? 0,
+    };
+  }
+
+  /** Creates user + basic auth row in one transaction; 'taken' when the username exists (nothing written). */
+  async createAccount(a: NewAccount): Promise<'created' | 'taken' | 'email-taken'> {
+    const k = this.db.kysely;
+    return k.transaction().execute(async (trx) => {
+      const existing = await trx.selectFrom('auth').select('id').where('scheme', '=', 'basic').where('uname', '=', a.username).executeTakeFirst();
+      if (existing) return 'taken';
+      if (a.email) {
+        const owner = await trx.selectFrom('users').select('id').where('email', '=', a.email).executeTakeFirst();
+        if (owner) return 'email-taken';
+      }
+      const now = new Date();
+      await trx.insertInto('users').values({
+        id: a.id,
+        created_at: now,
+        updated_at: now,
+        public: this.db.codec.toJson(a.public),
+        search_name: searchName(a.public),
+        email: a.email,
+        email_verified: a.emailVerified,
+        must_change_password: a.mustChangePassword,
+        email_verification_token: a.verificationToken?.token ?? null,
+        email_verification_expires: a.verificationToken?.expires ?? null,
+      }).execute();
+      // A concurrent sign-up with the same name loses on the unique (scheme, uname) key and rolls back.
+      const inserted = await trx.insertInto('auth')
+        .values({ id: crypto.randomUUID(), user_id: a.id, scheme: 'basic', secret: a.passwordHash, uname: a.username, created_at: now })
+        .onConflict((oc) => oc.columns(['scheme', 'uname']).doNothing())
+        .executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) throw new UsernameRace();
+      return 'created';
+    }).catch((err: unknown) => {
+      if (err instanceof UsernameRace) return 'taken' as const;
+      throw err;
+    });
+  }
+
+  async findBasicAuth(username: string): Promise<{ userId: string; secret: string } | null> {
+    const row = await this.db.kysely.selectFrom('auth').select(['user_id', 'secret']).where('scheme', '=', 'basic').where('uname', '=', username).executeTakeFirst();
+    return row ? { userId: row.user_id, secret: row.secret } : null;
+  }
+
+  async findBasicAuthByUser(userId: string): Promise<{ username: string; secret: string } | null> {
+    const row = await this.db.kysely.selectFrom('auth').select(['uname', 'secret']).where('scheme', '=', 'basic').where('user_id', '=', userId).executeTakeFirst();
+    return row ? { username: row.uname ?? '', secret: row.secret } : null;
+  }
+
+  async getUser(id: string): Promise<UserRecord | null> {
+    const row = await this.db.kysely.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? this.#user(row) : null;
+  }
+
+  /** Users by id in one query; unknown ids are absent from the map. */
+  async getUsers(ids: readonly string[]): Promise<Map<string, UserRecord>> {
+    const out = new Map<string, UserRecord>();
+    if (ids.length === 0) return out;
+    const rows = await this.db.kysely.selectFrom('users').selectAll().where('id', 'in', [...new Set(ids)]).execute();
+    for (const row of rows) out.set(row.id, this.#user(row));
+    return out;
+  }
+
+  async recordLogin(userId: string, at: Date, userAgent: string): Promise<void> {
+    await this.db.kysely.updateTable('users').set({ last_seen: at, user_agent: userAgent.slice(0, 255) }).where('id', '=', userId).execute();
+  }
+
+  /** Final disconnect (PROTOCOL §4.3). */
+  async recordOffline(userId: string, at: Date): Promise<void> {
+    await this.db.kysely.updateTable('users').set({ last_seen: at, user_agent: '' }).where('id', '=', userId).execute();
+  }
+
+  /**
+   * Active (`ok`) users whose display name contains `query`, case-insensitively
+   * and literally (no wildcards), ordered by name, excluding `exceptUser`
+   * before the limit is applied (§12 item 19).
+   */
+  async search(query: string, limit: number, exceptUser: string): Promise<UserRecord[]> {
+    const pattern = `%${query.toLowerCase().replace(/[\\%_]/g, (m) => '\\' + m)}%`;
+    const rows = await this.db.kysely.selectFrom('users').selectAll()
+      .where('state', '=', 'ok')
+      .where('id', '!=', exceptUser)
+      .where(sql<boolean>`search_name like ${pattern} escape '\\'`)
+      .orderBy('search_name').limit(limit).execute();
+    return rows.map((r) => this.#user(r));
+  }
+
+  /** Applies every change of `acc me` in one transaction (§12 item 14). */
+  async updateAccount(userId: string, ch: AccountChanges): Promise<AccountUpdateResult> {
+    return this.db.kysely.transaction().execute(async (trx) => {
+      if (ch.email !== undefined && ch.email !== '') {
+        const owner = await trx.selectFrom('users').select('id').where('email', '=', ch.email).where('id', '!=', userId).executeTakeFirst();
+        if (owner) return 'email-taken';
+      }
+      const set: Record<string, unknown> = { updated_at: new Date() };
+      if ('public' in ch) {
+        set.public = this.db.codec.toJson(ch.public);
+        set.search_name = searchName(ch.public);
+      }
+      // An empty address clears it: NULL does not collide on the unique index (§12 item 14).
+      if (ch.email !== undefined) set.email = ch.email === '' ? null : ch.email;
+      if (ch.lang !== undefined) set.lang = ch.lang;
+      if (ch.passwordHash !== undefined) {
+        set.must_change_password = false;
+        await trx.updateTable('auth').set({ secret: ch.passwordHash }).where('user_id', '=', userId).where('scheme', '=', 'basic').execute();
+      }
+      let q = trx.updateTable('users').set(set).where('id', '=', userId);
+      if (ch.passwordHash !== undefined) q = q.set((eb) => ({ token_epoch: eb('token_epoch', '+', 1) }));
+      await q.execute();
+      return 'ok';
+    });
+  }
+}
+
+class UsernameRace extends Error {}
+
+/** Lower-cased `public.fn`, kept in a column so search works the same on both databases. */
+export function searchName(pub: unknown): string | null {
+  if (pub === null || typeof pub !== 'object' || Array.isArray(pub)) return null;
+  const fn = (pub as Record<string, unknown>).fn;
+  return typeof fn === 'string' ? fn.toLowerCase().slice(0, 512) : null;
+}

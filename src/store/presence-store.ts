@@ -1,0 +1,39 @@
+import type { Db } from './database.js';
+
+/** Who hears about whose presence (PROTOCOL §4.3). */
+export class PresenceStore {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Presence subscribers of `userId`: other active members of every conversation
+   * the user is an active member of, de-duplicated, minus anyone who blocked the
+   * user in a DM (blocking stops presence too, §12 item 18).
+   */
+  async subscribers(userId: string): Promise<string[]> {
+    const k = this.db.kysely;
+    const rows = await k
+      .selectFrom('members as mine')
+      .innerJoin('members as other', 'other.conversation_id', 'mine.conversation_id')
+      .select('other.user_id')
+      .distinct()
+      .where('mine.user_id', '=', userId)
+      .where('mine.deleted_at', 'is', null)
+      .where('other.deleted_at', 'is', null)
+      .where('other.user_id', '!=', userId)
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb.selectFrom('members as b')
+              .innerJoin('dm_participants as d', 'd.conversation_id', 'b.conversation_id')
+              .innerJoin('members as me2', 'me2.conversation_id', 'b.conversation_id')
+              .select('b.user_id')
+              .whereRef('b.user_id', '=', 'other.user_id')
+              .where('b.blocked', '=', true)
+              .where('me2.user_id', '=', userId),
+          ),
+        ),
+      )
+      .execute();
+    return rows.map((r) => r.user_id);
+  }
+}

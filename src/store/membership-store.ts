@@ -1,0 +1,116 @@
+import type { Db } from './database.js';
+
+export type Role = 'owner' | 'admin' | 'member';
+
+export interface ConversationRecord {
+  id: string;
+  /** `group` rows from very old databases are treated as rooms. */
+  type: 'dm' | 'room';
+  ownerId: string | null;
+  public: unknown;
+  lastSeq: number;
+  lastMsgAt: Date | null;
+  createdAt: Date;
+  disappearingTtl: number | null;
+  pinnedMessageId: string | null;
+  pinnedAt: Date | null;
+  pinnedBy: string | null;
+  noScreenshots: boolean;
+}
+
+export interface MembershipRecord {
+  conversationId: string;
+  userId: string;
+  role: Role;
+  readSeq: number;
+  recvSeq: number;
+  clearSeq: number;
+  favorite: boolean;
+  muted: boolean;
+  blocked: boolean;
+  private: unknown;
+  /** null while active; set when the user left or was kicked. */
+  deletedAt: Date | null;
+}
+
+/**
+ * Conversation and membership lookups shared by every conversation op.
+ * "Active member" = a members row with deleted_at NULL (PROTOCOL §0).
+ */
+export class MembershipStore {
+  constructor(private readonly db: Db) {}
+
+  conversationFromRow(row: Record<string, any>): ConversationRecord {
+    const c = this.db.codec;
+    return {
+      id: row.id,
+      type: row.type === 'dm' ? 'dm' : 'room',
+      ownerId: row.owner_id,
+      public: c.json(row.public),
+      lastSeq: row.last_seq,
+      lastMsgAt: c.dateOrNull(row.last_msg_at),
+      createdAt: c.date(row.created_at),
+      disappearingTtl: row.disappearing_ttl,
+      pinnedMessageId: row.pinned_message_id,
+      pinnedAt: c.dateOrNull(row.pinned_at),
+      pinnedBy: row.pinned_by,
+      noScreenshots: c.bool(row.no_screenshots),
+    };
+  }
+
+  membershipFromRow(row: Record<string, any>): MembershipRecord {
+    const c = this.db.codec;
+    return {
+      conversationId: row.conversation_id,
+      userId: row.user_id,
+      role: row.role,
+      readSeq: row.read_seq,
+      recvSeq: row.recv_seq,
+      clearSeq: row.clear_seq,
+      favorite: c.bool(row.favorite),
+      muted: c.bool(row.muted),
+      blocked: c.bool(row.blocked),
+      private: c.json(row.private),
+      deletedAt: c.dateOrNull(row.deleted_at),
+    };
+  }
+
+  async getConversation(id: string): Promise<ConversationRecord | null> {
+    const row = await this.db.kysely.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? this.conversationFromRow(row) : null;
+  }
+
+  /** The user's membership row, active or removed; null when there never was one. */
+  async getMembership(conversationId: string, userId: string): Promise<MembershipRecord | null> {
+    const row = await this.db.kysely.selectFrom('members').selectAll()
+      .where('conversation_id', '=', conversationId).where('user_id', '=', userId).executeTakeFirst();
+    return row ? this.membershipFromRow(row) : null;
+  }
+
+  /** Only an active membership; null for removed members and strangers. */
+  async getActiveMembership(conversationId: string, userId: string): Promise<MembershipRecord | null> {
+    const m = await this.getMembership(conversationId, userId);
+    return m && m.deletedAt === null ? m : null;
+  }
+
+  /** Ids of the active members right now (the fan-out snapshot). */
+  async activeMemberIds(conversationId: string): Promise<string[]> {
+    const rows = await this.db.kysely.selectFrom('members').select('user_id')
+      .where('conversation_id', '=', conversationId).where('deleted_at', 'is', null).execute();
+    return rows.map((r) => r.user_id);
+  }
+
+  /**
+   * For a DM: the ids of participants who have blocked `userId`
+   * (empty for rooms). Everything `userId` pushes skips them (§12 item 18).
+   */
+  async blockersOf(conversationId: string, userId: string): Promise<string[]> {
+    const rows = await this.db.kysely.selectFrom('members').innerJoin('dm_participants', 'dm_participants.conversation_id', 'members.conversation_id')
+      .select('members.user_id')
+      .where('members.conversation_id', '=', conversationId)
+      .where('members.user_id', '!=', userId)
+      .where('members.blocked', '=', true)
+      .execute();
+    return rows.map((r) => r.user_id);
+  }
+}

@@ -24,6 +24,11 @@ import { SessionLifecycle } from './session/session-lifecycle.js';
 import { SessionRegistry } from './session/session-registry.js';
 import { migrate, openDb } from './store/database.js';
 import { createStores } from './store/stores.js';
+import { setUpFiles } from './media/file-service-wiring.js';
+import { Mailer } from './mail/mailer.js';
+import { EmailVerificationStore } from './store/email-verification-store.js';
+import { registerVerifyEmailRoute } from './server/verify-email-route.js';
+import { EXPIRY_SWEEP_MS, sweepExpiredReads } from './domain/messages/expiry-sweeper.js';
 
 export interface App {
   services: Services;
@@ -69,8 +74,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     metrics,
     health: new BackendHealth(),
     tasks,
+    mailer: new Mailer({ config, log, tasks, metrics }),
   };
 
+  tasks.every('message-expiry', EXPIRY_SWEEP_MS, () => sweepExpiredReads(services));
   const dispatcher = new Dispatcher(OP_TABLE, services);
   const lifecycle = new SessionLifecycle(registry, presence, presenceNotifier, tasks);
   const hooks: SessionHooks = {
@@ -104,6 +111,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
     log,
   });
+  registerVerifyEmailRoute(http, new EmailVerificationStore(db), log);
+  const files = await setUpFiles(http, services);
   http.server.on('upgrade', (req, socket, head) => {
     if (!gateway.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
@@ -121,7 +130,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       if (closed) return;
       closed = true;
       await gateway.close();
+      files.close();
       await tasks.close();
+      services.mailer.close();
       await http.close();
       await bus.close();
       await presence.close();

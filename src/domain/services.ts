@@ -10,6 +10,7 @@ import type { Metrics } from './metrics.js';
 import type { BackendHealth } from './backend-health.js';
 import type { PresenceNotifier } from './presence-notifier.js';
 import type { BackgroundTasks } from './background-tasks.js';
+import type { Mailer } from '../mail/mailer.js';
 
 /** Everything ops and domain services use; built once in app.ts. */
 export interface Services {
@@ -25,4 +26,5 @@ export interface Services {
   metrics: Metrics;
   health: BackendHealth;
   tasks: BackgroundTasks;
+  mailer: Mailer;
 }

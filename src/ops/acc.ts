@@ -3,6 +3,8 @@ import { fail } from '../protocol/errors.js';
 import { hashPassword, verifyPassword } from '../crypto/passwords.js';
 import { decodeBasicSecret } from '../domain/credentials.js';
 import { completeLogin, loginParams } from '../domain/login-flow.js';
+import { redeemAtSignUp, signUpInvite } from '../domain/invites.js';
+import { newVerificationToken, sendVerificationMail } from '../mail/verification.js';
 import { formatTs } from '../protocol/time.js';
 import type { AccountChanges } from '../store/account-store.js';
 import { created, ok, type OpContext, type PublicOp, type UserOpContext } from './op.js';
@@ -60,6 +62,10 @@ async function signUp(ctx: OpContext, body: AccBody) {
 
   const id = randomUUID();
   const pub = body.desc && 'public' in body.desc ? body.desc.public : null;
+  // Invite parts (steps 6, 7, 12): only a redeemable code counts; any other code is ignored.
+  const invite = await signUpInvite(ctx.services, body.inviteCode);
+  const email = invite?.email ?? null;
+  const verification = config.emailVerification && email ? newVerificationToken(config.verificationExpiryHours) : undefined;
   let passwordHash: string;
   try {
     passwordHash = await hashPassword(password);
@@ -67,23 +73,41 @@ async function signUp(ctx: OpContext, body: AccBody) {
     ctx.log.error({ err }, 'password hashing failed');
     return fail('hashFailed');
   }
-  const result = await stores.accounts.createAccount({
-    id,
-    username: name,
-    passwordHash,
-    public: pub,
-    email: null,
-    emailVerified: !config.emailVerification,
-    mustChangePassword: false,
-  });
+  let result: Awaited<ReturnType<typeof stores.accounts.createAccount>>;
+  try {
+    result = await stores.accounts.createAccount({
+      id,
+      username: name,
+      passwordHash,
+      public: pub,
+      email,
+      emailVerified: !config.emailVerification,
+      mustChangePassword: invite !== null && password === body.inviteCode,
+      verificationToken: verification,
+    });
+  } catch (err) {
+    // A concurrent sign-up with the same invite took its address first (unique e-mail).
+    if (invite && (await signUpInvite(ctx.services, body.inviteCode)) === null) fail('inviteAlreadyUsed');
+    throw err;
+  }
+  if (result === 'email-taken') fail((await signUpInvite(ctx.services, body.inviteCode)) ? 'emailTaken' : 'inviteAlreadyUsed');
   if (result !== 'created') fail('usernameTaken');
+  // Step 13, atomic: the invites are redeemed in one transaction, or the new account is removed again.
+  let inviters: string[] = [];
+  if (invite) {
+    const redeemed = await redeemAtSignUp(ctx.services, id, invite);
+    if (redeemed === 'gone') fail('inviteAlreadyUsed');
+    inviters = [...new Set(redeemed.map((r) => r.inviterId))];
+  }
+  const after = verification && email ? () => sendVerificationMail(ctx.services, email, verification.token) : undefined;
 
   const user = await stores.accounts.getUser(id);
   if (!user) return fail('createUserFailed');
-  if (!body.login) return created({ user: id, emailVerified: user.emailVerified, desc: { public: pub } });
+  const extra = { ...(inviters.length > 0 ? { inviters } : {}), ...(user.mustChangePassword ? { mustChangePassword: true } : {}) };
+  if (!body.login) return created({ user: id, emailVerified: user.emailVerified, desc: { public: pub }, ...extra }, after);
   const params = loginParams(user, await completeLogin(ctx, user));
   delete params.lang; // sign-up never reports lang (§3.3.1)
-  return created(params);
+  return created({ ...params, ...extra }, after);
 }
 
 async function updateMe(ctx: UserOpContext, body: AccBody) {

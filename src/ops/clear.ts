@@ -1,15 +1,27 @@
 import { fail } from '../protocol/errors.js';
-import type { UserOp } from './op.js';
-import { object } from './schema-parts.js';
+import { nowTs } from '../protocol/time.js';
+import { activeMembershipOrFail, convIdOrFail, step } from '../domain/conversation-rules.js';
+import { ok, type UserOp } from './op.js';
+import { int, object, uuidish } from './schema-parts.js';
 
-/** Placeholder until implemented: answers 500 "internal error". */
-export const clear: UserOp<Record<string, unknown>> = {
+interface ClearBody {
+  conv?: string;
+  seq?: number;
+}
+
+/** PROTOCOL §3.16: the requester's own `clear_seq`; it may move backwards, which un-hides. No notification. */
+export const clear: UserOp<ClearBody> = {
   name: 'clear',
   auth: 'user',
   cost: 1,
-  failure: 'internalError',
-  schema: object({}),
-  async handle() {
-    return fail('internalError');
+  failure: 'databaseError',
+  schema: object({ conv: uuidish, seq: int(-2_147_483_647) }),
+  async handle(ctx, body) {
+    if (!body.conv || body.seq === undefined || body.seq <= 0) fail('missingClearData');
+    const convId = convIdOrFail(body.conv);
+    await activeMembershipOrFail(ctx, convId, ctx.userId);
+    const seq = body.seq;
+    await step(ctx, 'updateFailed', () => ctx.services.stores.conversations.setClearSeq(convId, ctx.userId, seq));
+    return ok({ conv: convId, seq, ts: nowTs() });
   },
 };

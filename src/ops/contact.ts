@@ -1,15 +1,68 @@
+import { parseUuid } from '../content/uuid.js';
 import { fail } from '../protocol/errors.js';
-import type { UserOp } from './op.js';
-import { object } from './schema-parts.js';
+import { ok, type OpResult, type UserOp, type UserOpContext } from './op.js';
+import { object, str, uuidish } from './schema-parts.js';
 
-/** Placeholder until implemented: answers 500 "internal error". */
-export const contact: UserOp<Record<string, unknown>> = {
+interface ContactBody {
+  add?: string;
+  remove?: string;
+  user?: string;
+  nickname?: string;
+}
+
+const MAX_NICKNAME_CHARS = 64;
+
+/** PROTOCOL §3.18: add, remove, or nickname (user + nickname), in that precedence. */
+export const contact: UserOp<ContactBody> = {
   name: 'contact',
   auth: 'user',
   cost: 1,
-  failure: 'internalError',
-  schema: object({}),
-  async handle() {
-    return fail('internalError');
+  failure: 'databaseError',
+  schema: object({ add: uuidish, remove: uuidish, user: uuidish, nickname: str(1024) }),
+  async handle(ctx, body) {
+    if (body.add) return add(ctx, body.add);
+    if (body.remove) return remove(ctx, body.remove);
+    if (body.user && body.nickname !== undefined) return nickname(ctx, body.user, body.nickname);
+    return fail('invalidContactRequest');
   },
 };
+
+async function add(ctx: UserOpContext, raw: string): Promise<OpResult> {
+  const id = parseUuid(raw);
+  if (!id) return fail('invalidUserId');
+  if (id === ctx.userId) fail('cannotAddYourself');
+  const user = await ctx.services.stores.accounts.getUser(id);
+  if (!user || user.state === 'deleted') return fail('userNotFound');
+  try {
+    await ctx.services.stores.contacts.add(ctx.userId, id);
+  } catch (err) {
+    ctx.log.error({ err }, 'contact add failed');
+    return fail('addContactFailed');
+  }
+  return ok({ user: id, public: user.public ?? null });
+}
+
+async function remove(ctx: UserOpContext, raw: string): Promise<OpResult> {
+  const id = parseUuid(raw);
+  if (!id) return fail('invalidUserId');
+  try {
+    await ctx.services.stores.contacts.remove(ctx.userId, id);
+  } catch (err) {
+    ctx.log.error({ err }, 'contact remove failed');
+    return fail('removeContactFailed');
+  }
+  return ok({ user: id });
+}
+
+async function nickname(ctx: UserOpContext, raw: string, nick: string): Promise<OpResult> {
+  const id = parseUuid(raw);
+  if (!id) return fail('invalidUserId');
+  if ([...nick].length > MAX_NICKNAME_CHARS) fail('nicknameTooLong');
+  try {
+    await ctx.services.stores.contacts.setNickname(ctx.userId, id, nick);
+  } catch (err) {
+    ctx.log.error({ err }, 'contact nickname failed');
+    return fail('updateNicknameFailed');
+  }
+  return ok({ user: id, nickname: nick });
+}

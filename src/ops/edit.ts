@@ -1,15 +1,67 @@
+import { checkContent } from '../content/irido.js';
+import { broadcast } from '../domain/fanout.js';
+import { activeMember, convId } from '../domain/messages/access.js';
+import { EDIT_WINDOW_MS, MAX_EDITS, editCount, editedHead } from '../domain/messages/head.js';
 import { fail } from '../protocol/errors.js';
-import type { UserOp } from './op.js';
-import { object } from './schema-parts.js';
+import { infoFrame } from '../protocol/frames.js';
+import { formatTs } from '../protocol/time.js';
+import { ok, type UserOp } from './op.js';
+import { anyJson, object, seq, uuidish } from './schema-parts.js';
 
-/** Placeholder until implemented: answers 500 "internal error". */
-export const edit: UserOp<Record<string, unknown>> = {
+interface EditBody {
+  conv?: string;
+  seq?: number;
+  content?: unknown;
+}
+
+/**
+ * PROTOCOL §3.9 (§5.3) for active members: author only, 15 minutes, at most
+ * 10 edits counted atomically, deleted messages refused with 404, mentions
+ * and file references refreshed from the new content.
+ */
+export const edit: UserOp<EditBody> = {
   name: 'edit',
   auth: 'user',
   cost: 1,
-  failure: 'internalError',
-  schema: object({}),
-  async handle() {
-    return fail('internalError');
+  failure: 'editFailed',
+  schema: object({ conv: uuidish, seq, content: anyJson }),
+  async handle(ctx, body) {
+    const { services, userId } = ctx;
+    if (!body.conv || body.seq === undefined || body.seq <= 0 || body.content === undefined) fail('missingEditData');
+    const conv = convId(body.conv);
+    await activeMember(services, conv, userId);
+    const msg = await services.stores.messages.find(conv, body.seq);
+    if (!msg) fail('messageNotFound');
+    if (msg.from !== userId) fail('notYourMessage');
+    if (msg.deletedAt !== null) fail('messageNotFound');
+    const now = new Date();
+    if (now.getTime() - msg.createdAt.getTime() > EDIT_WINDOW_MS) fail('editWindowExpired');
+    if (editCount(msg.head) >= MAX_EDITS) fail('maxEditsReached');
+    const checked = checkContent(body.content);
+    if (!checked.ok) fail('invalidContent', checked.error);
+
+    let sealed: { keyId: number; blob: Buffer };
+    try {
+      sealed = services.cipher.encrypt(Buffer.from(JSON.stringify(body.content), 'utf8'));
+    } catch (err) {
+      ctx.log.error({ err }, 'content encryption failed');
+      fail('encryptionFailed');
+    }
+    const editedAt = formatTs(now);
+    const outcome = await services.stores.messages.edit(conv, body.seq, {
+      content: sealed.blob,
+      keyId: sealed.keyId,
+      head: (old) => editedHead(old, checked.mentions, editedAt),
+      maxEdits: MAX_EDITS,
+      mentions: [...new Set(checked.mentions.map((m) => m.userId))],
+      fileRefs: checked.fileRefs,
+      at: now,
+    });
+    // Re-checked under the row lock: another edit or a delete may have won the race.
+    if (outcome === 'not-found' || outcome === 'deleted') fail('messageNotFound');
+    if (outcome === 'max-edits') fail('maxEditsReached');
+
+    const frame = infoFrame({ conv, from: userId, what: 'edit', seq: body.seq, content: body.content, ts: editedAt });
+    return ok({ conv, seq: body.seq, editedAt }, () => broadcast(services, conv, userId, frame, { exceptSession: ctx.session.id }));
   },
 };

@@ -1,15 +1,110 @@
-import { fail } from '../protocol/errors.js';
-import type { UserOp } from './op.js';
-import { object } from './schema-parts.js';
+import { parseUuid } from '../content/uuid.js';
+import { createInvite, redeemByUser } from '../domain/invites.js';
+import { hasControlChars, parseEmailAddress } from '../mail/address.js';
+import { fail, type ErrorName } from '../protocol/errors.js';
+import { OpError } from '../protocol/op-error.js';
+import { formatTs } from '../protocol/time.js';
+import type { InviteRecord } from '../store/invite-store.js';
+import { created, ok, type OpResult, type UserOp, type UserOpContext } from './op.js';
+import { bool, object, str, uuidish } from './schema-parts.js';
 
-/** Placeholder until implemented: answers 500 "internal error". */
-export const invite: UserOp<Record<string, unknown>> = {
+interface InviteBody {
+  create?: { email?: string; name?: string };
+  list?: boolean;
+  revoke?: string;
+  redeem?: string;
+}
+
+const MAX_NAME_CHARS = 128;
+
+/** PROTOCOL §3.17: one sub-action, in the precedence create, list, revoke, redeem. */
+export const invite: UserOp<InviteBody> = {
   name: 'invite',
   auth: 'user',
-  cost: 1,
-  failure: 'internalError',
-  schema: object({}),
-  async handle() {
-    return fail('internalError');
+  cost: 2,
+  failure: 'databaseError',
+  schema: object({
+    create: object({ email: str(512), name: str(512) }),
+    list: bool,
+    revoke: uuidish,
+    redeem: str(64),
+  }),
+  async handle(ctx, body) {
+    if (body.create) return create(ctx, body.create);
+    if (body.list === true) return list(ctx);
+    if (body.revoke) return revoke(ctx, body.revoke);
+    if (body.redeem) return redeem(ctx, body.redeem);
+    return fail('invalidInviteRequest');
   },
 };
+
+async function create(ctx: UserOpContext, req: { email?: string; name?: string }): Promise<OpResult> {
+  const email = parseEmailAddress(req.email ?? '');
+  if (email === null) return fail('invalidEmail');
+  const rawName = req.name ?? '';
+  // A line break in the name would reach the mail's greeting and, through it, headers.
+  if (hasControlChars(rawName)) fail('invalidEmail');
+  const name = rawName.trim() === '' ? null : rawName.trim();
+  if (name !== null && [...name].length > MAX_NAME_CHARS) fail('inviteNameTooLong');
+  const inv = await failingAs(ctx, 'createInviteFailed', () => createInvite(ctx.services, ctx.log, ctx.userId, email, name));
+  return created({ id: inv.id, code: inv.code, email: inv.email, name: inv.name, expiresAt: formatTs(inv.expiresAt) });
+}
+
+async function list(ctx: UserOpContext): Promise<OpResult> {
+  let invites: InviteRecord[];
+  try {
+    invites = await ctx.services.stores.invites.listByInviter(ctx.userId);
+  } catch (err) {
+    ctx.log.error({ err }, 'invite list failed');
+    return fail('getInvitesFailed');
+  }
+  return ok({ invites: invites.map(listItem) });
+}
+
+function listItem(i: InviteRecord): Record<string, unknown> {
+  const item: Record<string, unknown> = {
+    id: i.id,
+    email: i.email,
+    status: i.status,
+    createdAt: formatTs(i.createdAt),
+    expiresAt: formatTs(i.expiresAt),
+  };
+  if (i.name !== null) item.name = i.name;
+  if (i.status === 'pending') item.code = i.code;
+  if (i.usedAt) item.usedAt = formatTs(i.usedAt);
+  if (i.usedBy) item.usedBy = i.usedBy;
+  return item;
+}
+
+async function revoke(ctx: UserOpContext, rawId: string): Promise<OpResult> {
+  const id = parseUuid(rawId);
+  if (!id) return fail('invalidInviteId');
+  let revoked = false;
+  try {
+    revoked = await ctx.services.stores.invites.revoke(id, ctx.userId);
+  } catch (err) {
+    ctx.log.error({ err }, 'invite revoke failed');
+  }
+  if (!revoked) fail('inviteNotFoundOrUsed');
+  return ok({ id });
+}
+
+async function redeem(ctx: UserOpContext, code: string): Promise<OpResult> {
+  const { inviter, conv } = await failingAs(ctx, 'redeemFailed', async () => {
+    const me = await ctx.services.stores.accounts.getUser(ctx.userId);
+    if (!me) return fail('redeemFailed');
+    return redeemByUser(ctx.services, code, me);
+  });
+  return ok({ inviter: inviter.id, inviterPublic: inviter.public ?? null, conv });
+}
+
+/** Unexpected failures of `work` answer `name`; catalog errors and backend outages pass through. */
+async function failingAs<T>(ctx: UserOpContext, name: ErrorName, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof OpError || ctx.services.health.isUnavailable(err)) throw err;
+    ctx.log.error({ err }, `invite: ${name}`);
+    return fail(name);
+  }
+}

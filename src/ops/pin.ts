@@ -1,15 +1,48 @@
 import { fail } from '../protocol/errors.js';
-import type { UserOp } from './op.js';
-import { object } from './schema-parts.js';
+import { infoFrame } from '../protocol/frames.js';
+import { formatTs } from '../protocol/time.js';
+import { broadcast } from '../domain/fanout.js';
+import { convIdOrFail, managesRoom, step } from '../domain/conversation-rules.js';
+import { ok, type UserOp } from './op.js';
+import { int, object, uuidish } from './schema-parts.js';
 
-/** Placeholder until implemented: answers 500 "internal error". */
-export const pin: UserOp<Record<string, unknown>> = {
+interface PinBody {
+  conv?: string;
+  seq?: number;
+}
+
+/**
+ * PROTOCOL §3.19 and §5.7: one pin per conversation; DM participants or
+ * room owner/admin. The pin reply carries `conv` (§12 item 29). A DM
+ * participant who blocked the pinner is not told (§12 item 18).
+ */
+export const pin: UserOp<PinBody> = {
   name: 'pin',
   auth: 'user',
   cost: 1,
-  failure: 'internalError',
-  schema: object({}),
-  async handle() {
-    return fail('internalError');
+  failure: 'databaseError',
+  schema: object({ conv: uuidish, seq: int(-2_147_483_647) }),
+  async handle(ctx, body) {
+    if (!body.conv) fail('missingPinData');
+    const convId = convIdOrFail(body.conv);
+    const { membership, conversations } = ctx.services.stores;
+    const conv = await step(ctx, 'databaseError', () => membership.getConversation(convId));
+    if (!conv) fail('conversationNotFound');
+    const me = await step(ctx, 'databaseError', () => membership.getActiveMembership(convId, ctx.userId));
+    if (!me) fail('notMember');
+    if (conv.type === 'room' && !managesRoom(me.role)) fail('onlyOwnerAdminPin');
+
+    const seq = body.seq ?? 0;
+    const at = new Date();
+    if (seq === 0) {
+      await step(ctx, 'unpinFailed', () => conversations.setPin(convId, null));
+      const frame = infoFrame({ conv: convId, from: ctx.userId, what: 'unpin', ts: formatTs(at) });
+      return ok({ conv: convId, unpinnedAt: formatTs(at) }, () => broadcast(ctx.services, convId, ctx.userId, frame));
+    }
+    const messageId = seq > 0 ? await step(ctx, 'databaseError', () => conversations.messageIdAt(convId, seq)) : null;
+    if (!messageId) fail('messageNotFound');
+    await step(ctx, 'pinFailed', () => conversations.setPin(convId, { messageId, at, by: ctx.userId }));
+    const frame = infoFrame({ conv: convId, from: ctx.userId, what: 'pin', seq, ts: formatTs(at) });
+    return ok({ conv: convId, seq, pinnedAt: formatTs(at) }, () => broadcast(ctx.services, convId, ctx.userId, frame));
   },
 };

@@ -1,15 +1,38 @@
+import { isStorableText } from '../content/graphemes.js';
+import { broadcast } from '../domain/fanout.js';
+import { activeMember, convId } from '../domain/messages/access.js';
+import { toggleReaction } from '../domain/messages/head.js';
 import { fail } from '../protocol/errors.js';
-import type { UserOp } from './op.js';
-import { object } from './schema-parts.js';
+import { infoFrame } from '../protocol/frames.js';
+import { formatTs } from '../protocol/time.js';
+import { ok, type UserOp } from './op.js';
+import { object, seq, str, uuidish } from './schema-parts.js';
 
-/** Placeholder until implemented: answers 500 "internal error". */
-export const react: UserOp<Record<string, unknown>> = {
+interface ReactBody {
+  conv?: string;
+  seq?: number;
+  emoji?: string;
+}
+
+/** PROTOCOL §3.12: toggles the requester under `emoji`, atomically per message; deleted messages allowed. */
+export const react: UserOp<ReactBody> = {
   name: 'react',
   auth: 'user',
   cost: 1,
-  failure: 'internalError',
-  schema: object({}),
-  async handle() {
-    return fail('internalError');
+  failure: 'reactFailed',
+  schema: object({ conv: uuidish, seq, emoji: str(64) }),
+  async handle(ctx, body) {
+    const { services, userId } = ctx;
+    if (!body.conv || body.seq === undefined || body.seq <= 0 || !body.emoji) fail('missingReactData');
+    const conv = convId(body.conv);
+    const emoji = body.emoji;
+    if (!isStorableText(emoji)) fail('invalidEmoji');
+    await activeMember(services, conv, userId);
+    const now = new Date();
+    const found = await services.stores.messages.updateHead(conv, body.seq, (head) => toggleReaction(head, emoji, userId), now);
+    if (!found) fail('messageNotFound');
+    const ts = formatTs(now);
+    const frame = infoFrame({ conv, from: userId, what: 'react', seq: body.seq, emoji, ts });
+    return ok({ conv, seq: body.seq, emoji, ts }, () => broadcast(services, conv, userId, frame, { exceptSession: ctx.session.id }));
   },
 };

@@ -1,15 +1,21 @@
-import { fail } from '../protocol/errors.js';
+import { moveReceipt } from '../domain/messages/receipts.js';
 import type { UserOp } from './op.js';
-import { object } from './schema-parts.js';
+import { object, seq, uuidish } from './schema-parts.js';
 
-/** Placeholder until implemented: answers 500 "internal error". */
-export const read: UserOp<Record<string, unknown>> = {
+interface ReadBody {
+  conv?: string;
+  seq?: number;
+}
+
+/** PROTOCOL §3.14: read receipt; starts disappearing/view-once timers for everything read (§5.5). */
+export const read: UserOp<ReadBody> = {
   name: 'read',
   auth: 'user',
   cost: 1,
-  failure: 'internalError',
-  schema: object({}),
-  async handle() {
-    return fail('internalError');
+  failure: 'updateFailed',
+  schema: object({ conv: uuidish, seq }),
+  async handle(ctx, body) {
+    return moveReceipt(ctx, body, 'read', (conv, s, ttl, at) =>
+      ctx.services.stores.messages.markRead(conv, ctx.userId, s, { readAt: at, conversationTtl: ttl }));
   },
 };

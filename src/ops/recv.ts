@@ -1,15 +1,20 @@
-import { fail } from '../protocol/errors.js';
+import { moveReceipt } from '../domain/messages/receipts.js';
 import type { UserOp } from './op.js';
-import { object } from './schema-parts.js';
+import { object, seq, uuidish } from './schema-parts.js';
 
-/** Placeholder until implemented: answers 500 "internal error". */
-export const recv: UserOp<Record<string, unknown>> = {
+interface RecvBody {
+  conv?: string;
+  seq?: number;
+}
+
+/** PROTOCOL §3.15: delivery receipt. */
+export const recv: UserOp<RecvBody> = {
   name: 'recv',
   auth: 'user',
   cost: 1,
-  failure: 'internalError',
-  schema: object({}),
-  async handle() {
-    return fail('internalError');
+  failure: 'updateFailed',
+  schema: object({ conv: uuidish, seq }),
+  async handle(ctx, body) {
+    return moveReceipt(ctx, body, 'recv', (conv, s, _ttl, at) => ctx.services.stores.messages.markReceived(conv, ctx.userId, s, at));
   },
 };

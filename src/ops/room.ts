@@ -1,15 +1,129 @@
 import { fail } from '../protocol/errors.js';
-import type { UserOp } from './op.js';
-import { object } from './schema-parts.js';
+import { infoFrame } from '../protocol/frames.js';
+import { nowTs } from '../protocol/time.js';
+import { parseUuid } from '../content/uuid.js';
+import { broadcast } from '../domain/fanout.js';
+import { managesRoom, step, userIdOrFail } from '../domain/conversation-rules.js';
+import { kickableRoles, refuseKick, roomMembershipOrFail } from '../domain/rooms.js';
+import { updateRoom } from '../domain/room-update.js';
+import { created, ok, type OpResult, type UserOp, type UserOpContext } from './op.js';
+import { anyJson, bool, int, object, str, uuidish } from './schema-parts.js';
 
-/** Placeholder until implemented: answers 500 "internal error". */
-export const room: UserOp<Record<string, unknown>> = {
+export interface RoomBody {
+  id?: string;
+  action?: string;
+  user?: string;
+  role?: string;
+  desc?: { public?: unknown };
+  disappearingTTL?: number;
+  noScreenshots?: boolean;
+}
+
+type Action = (ctx: UserOpContext, body: RoomBody) => Promise<OpResult>;
+
+const ACTIONS: Record<string, Action> = { create, invite, leave, kick, update: updateAction, role: changeRole };
+
+/** PROTOCOL §3.6, with the fixes of §12 items 3–6 and an owner-only `role` action. */
+export const room: UserOp<RoomBody> = {
   name: 'room',
   auth: 'user',
   cost: 1,
-  failure: 'internalError',
-  schema: object({}),
-  async handle() {
-    return fail('internalError');
+  failure: 'databaseError',
+  schema: object({
+    id: uuidish,
+    action: str(32),
+    user: uuidish,
+    role: str(16),
+    desc: object({ public: anyJson }),
+    disappearingTTL: int(-2_147_483_647),
+    noScreenshots: bool,
+  }),
+  async handle(ctx, body) {
+    const action = Object.hasOwn(ACTIONS, body.action ?? '') ? ACTIONS[body.action ?? ''] : undefined;
+    if (!action) return fail('unknownRoomAction');
+    return action(ctx, body);
   },
 };
+
+function roomIdOrFail(body: RoomBody): string {
+  return parseUuid(body.id ?? '') ?? fail('invalidRoomId');
+}
+
+async function create(ctx: UserOpContext, body: RoomBody): Promise<OpResult> {
+  const pub = body.desc?.public ?? null;
+  const convId = await step(ctx, 'createRoomFailed', () => ctx.services.stores.conversations.createRoom(ctx.userId, pub));
+  return created({ conv: convId, public: pub });
+}
+
+/** Adds a user; an active member keeps their role, a removed one returns as `member` (§12 item 4). */
+async function invite(ctx: UserOpContext, body: RoomBody): Promise<OpResult> {
+  const convId = roomIdOrFail(body);
+  const userId = userIdOrFail(body.user ?? '');
+  const me = await roomMembershipOrFail(ctx, convId, ctx.userId);
+  if (!managesRoom(me.role)) fail('onlyOwnerAdminInvite');
+  const target = await step(ctx, 'databaseError', () => ctx.services.stores.accounts.getUser(userId));
+  if (!target || target.state === 'deleted') fail('userNotFound');
+  await step(ctx, 'addMemberFailed', () => ctx.services.stores.conversations.addMember(convId, userId));
+  const ts = nowTs();
+  const frame = infoFrame({ conv: convId, from: ctx.userId, what: 'member_joined', user: userId, ts });
+  return ok({ conv: convId, user: userId, public: target.public ?? null, ts }, () => broadcast(ctx.services, convId, ctx.userId, frame));
+}
+
+/** A DM cannot be left (§12 item 3); the owner cannot leave. */
+async function leave(ctx: UserOpContext, body: RoomBody): Promise<OpResult> {
+  const convId = roomIdOrFail(body);
+  const me = await roomMembershipOrFail(ctx, convId, ctx.userId);
+  if (me.role === 'owner') fail('ownerCannotLeave');
+  const left = await step(ctx, 'leaveFailed', () => ctx.services.stores.conversations.removeMember(convId, ctx.userId, ['admin', 'member']));
+  if (!left) fail('notMember');
+  const ts = nowTs();
+  const frame = infoFrame({ conv: convId, from: ctx.userId, what: 'member_left', ts });
+  return ok({ conv: convId, ts }, () => broadcast(ctx.services, convId, ctx.userId, frame));
+}
+
+/** The kicked user hears `member_kicked` too (§12 item 6), then receives nothing more from the room. */
+async function kick(ctx: UserOpContext, body: RoomBody): Promise<OpResult> {
+  const convId = roomIdOrFail(body);
+  const userId = userIdOrFail(body.user ?? '');
+  const me = await roomMembershipOrFail(ctx, convId, ctx.userId);
+  if (!managesRoom(me.role)) fail('onlyOwnerAdminKick');
+  const { membership, conversations } = ctx.services.stores;
+  const allowed = kickableRoles(me.role);
+  const target = await step(ctx, 'databaseError', () => membership.getActiveMembership(convId, userId));
+  if (!target || !allowed.includes(target.role)) refuseKick(me.role, target);
+  const removed = await step(ctx, 'kickFailed', () => conversations.removeMember(convId, userId, allowed));
+  if (!removed) refuseKick(me.role, await step(ctx, 'databaseError', () => membership.getActiveMembership(convId, userId)));
+  const ts = nowTs();
+  const frame = infoFrame({ conv: convId, from: ctx.userId, what: 'member_kicked', user: userId, ts });
+  return ok({ conv: convId, user: userId, ts }, async () => {
+    await broadcast(ctx.services, convId, ctx.userId, frame);
+    ctx.services.bus.publish([userId], frame);
+  });
+}
+
+async function updateAction(ctx: UserOpContext, body: RoomBody): Promise<OpResult> {
+  const convId = roomIdOrFail(body);
+  const me = await roomMembershipOrFail(ctx, convId, ctx.userId);
+  if (!managesRoom(me.role)) fail('onlyOwnerAdminUpdate');
+  return updateRoom(ctx, convId, body);
+}
+
+/** Added: the owner promotes a member to admin or demotes an admin to member. */
+async function changeRole(ctx: UserOpContext, body: RoomBody): Promise<OpResult> {
+  const convId = roomIdOrFail(body);
+  const userId = userIdOrFail(body.user ?? '');
+  const role = body.role;
+  if (role !== 'admin' && role !== 'member') return fail('invalidRole');
+  const me = await roomMembershipOrFail(ctx, convId, ctx.userId);
+  if (me.role !== 'owner') fail('onlyOwnerRoles');
+  if (userId === ctx.userId) fail('cannotChangeOwnerRole');
+  const { membership, conversations } = ctx.services.stores;
+  const target = await step(ctx, 'databaseError', () => membership.getActiveMembership(convId, userId));
+  if (!target) fail('userNotMember');
+  if (target.role === 'owner') fail('cannotChangeOwnerRole');
+  const changed = await step(ctx, 'changeRoleFailed', () => conversations.setRole(convId, userId, role));
+  if (!changed) fail('userNotMember');
+  const ts = nowTs();
+  const frame = infoFrame({ conv: convId, from: ctx.userId, what: 'role_changed', user: userId, content: { role }, ts });
+  return ok({ conv: convId, user: userId, role, ts }, () => broadcast(ctx.services, convId, ctx.userId, frame));
+}

@@ -1,15 +1,105 @@
+import { checkContent } from '../content/irido.js';
+import { isStorableText } from '../content/graphemes.js';
+import { broadcast } from '../domain/fanout.js';
+import { activeMember, convId } from '../domain/messages/access.js';
+import { ALLOWED_TTLS, sendHead } from '../domain/messages/head.js';
+import { orderedPublisher } from '../domain/messages/ordered-publisher.js';
 import { fail } from '../protocol/errors.js';
+import { dataFrame } from '../protocol/frames.js';
+import { formatTs } from '../protocol/time.js';
+import type { Stored } from '../store/message-store.js';
 import type { UserOp } from './op.js';
-import { object } from './schema-parts.js';
+import { anyJson, bool, int, object, str, uuidish } from './schema-parts.js';
 
-/** Placeholder until implemented: answers 500 "internal error". */
-export const send: UserOp<Record<string, unknown>> = {
+interface SendBody {
+  conv?: string;
+  content?: unknown;
+  replyTo?: number;
+  viewOnce?: boolean;
+  viewOnceTTL?: number;
+  /** Added: retry key; a resend with the same nonce answers the original seq and stores nothing. */
+  nonce?: string;
+}
+
+/** PROTOCOL §3.7, for active members only, with Irido validation and idempotent retries. */
+export const send: UserOp<SendBody> = {
   name: 'send',
   auth: 'user',
   cost: 1,
-  failure: 'internalError',
-  schema: object({}),
-  async handle() {
-    return fail('internalError');
+  failure: 'sendFailed',
+  schema: object({
+    conv: uuidish,
+    content: anyJson,
+    replyTo: int(-2_147_483_647),
+    viewOnce: bool,
+    viewOnceTTL: int(-2_147_483_647),
+    nonce: str(64),
+  }),
+  async handle(ctx, body) {
+    const { services, userId } = ctx;
+    if (!body.conv || body.content === undefined) fail('missingSendData');
+    const conv = convId(body.conv);
+    await activeMember(services, conv, userId);
+    const conversation = await services.stores.membership.getConversation(conv);
+    if (!conversation) fail('conversationNotFound');
+    if (conversation.type === 'dm' && (await services.stores.membership.blockersOf(conv, userId)).length > 0) fail('blocked');
+
+    const checked = checkContent(body.content);
+    if (!checked.ok) fail('invalidContent', checked.error);
+    const viewOnce = body.viewOnce === true;
+    const ttl = viewOnce && body.viewOnceTTL !== undefined && body.viewOnceTTL !== 0 ? body.viewOnceTTL : undefined;
+    if (ttl !== undefined && !ALLOWED_TTLS.includes(ttl)) fail('invalidViewOnceTtl');
+    const nonce = body.nonce ? body.nonce : null;
+    if (nonce !== null && !isStorableText(nonce)) fail('invalidNonce');
+    const head = sendHead({ replyTo: body.replyTo, viewOnce, viewOnceTtl: ttl, mentions: checked.mentions });
+
+    // The dispatcher parsed the frame, so the stored text is the content re-serialized (whitespace normalized).
+    let sealed: { keyId: number; blob: Buffer };
+    try {
+      sealed = services.cipher.encrypt(Buffer.from(JSON.stringify(body.content), 'utf8'));
+    } catch (err) {
+      ctx.log.error({ err }, 'content encryption failed');
+      fail('encryptionFailed');
+    }
+
+    const publisher = orderedPublisher(services, services.log);
+    let reserved: number | null = null;
+    let stored: Stored;
+    try {
+      stored = await services.stores.messages.insert(
+        {
+          conversationId: conv,
+          from: userId,
+          content: sealed.blob,
+          keyId: sealed.keyId,
+          head,
+          viewOnce,
+          viewOnceTtl: ttl ?? null,
+          nonce,
+          mentions: [...new Set(checked.mentions.map((m) => m.userId))],
+          fileRefs: checked.fileRefs,
+          at: new Date(),
+        },
+        (seq) => {
+          reserved = seq;
+          publisher.reserve(conv, seq);
+        },
+      );
+    } catch (err) {
+      if (reserved !== null) publisher.cancel(conv, reserved);
+      throw err;
+    }
+    if (stored.duplicate && reserved !== null) publisher.cancel(conv, reserved);
+
+    const ts = formatTs(stored.createdAt);
+    const params = { conv, seq: stored.seq, ts, ...(viewOnce ? { viewOnce: true } : {}) };
+    if (stored.duplicate) return { code: 202, params };
+    const frame = dataFrame({ conv, seq: stored.seq, from: userId, content: body.content, head, ts });
+    const seq = stored.seq;
+    return {
+      code: 202,
+      params,
+      after: () => publisher.ready(conv, seq, () => broadcast(services, conv, userId, frame, { exceptSession: ctx.session.id })),
+    };
   },
 };

@@ -1,15 +1,41 @@
+import { parseUuid } from '../content/uuid.js';
+import { broadcast } from '../domain/fanout.js';
 import { fail } from '../protocol/errors.js';
+import { infoFrame } from '../protocol/frames.js';
+import { nowTs } from '../protocol/time.js';
 import type { UserOp } from './op.js';
-import { object } from './schema-parts.js';
+import { object, uuidish } from './schema-parts.js';
 
-/** Placeholder until implemented: answers 500 "internal error". */
-export const typing: UserOp<Record<string, unknown>> = {
+interface TypingBody {
+  conv?: string;
+}
+
+/** The per-session gate the Session keeps for typing (one per conversation per second). */
+interface TypingGated {
+  typingGate?: { allow(key: string): boolean };
+}
+
+/**
+ * PROTOCOL §3.13: never a success reply. Bad ids, non-members and repeats
+ * within a second of the last one from this session are ignored silently;
+ * delivery is droppable for slow readers.
+ */
+export const typing: UserOp<TypingBody> = {
   name: 'typing',
   auth: 'user',
   cost: 1,
   failure: 'internalError',
-  schema: object({}),
-  async handle() {
-    return fail('internalError');
+  schema: object({ conv: uuidish }),
+  async handle(ctx, body) {
+    const { services, userId } = ctx;
+    if (!body.conv) fail('missingTypingData');
+    const conv = parseUuid(body.conv);
+    if (conv === null) return null;
+    const gate = (ctx.session as TypingGated).typingGate;
+    if (gate && !gate.allow(conv)) return null;
+    if (!(await services.stores.membership.getActiveMembership(conv, userId))) return null;
+    const frame = infoFrame({ conv, from: userId, what: 'typing', ts: nowTs() });
+    await broadcast(services, conv, userId, frame, { exceptSession: ctx.session.id, droppable: true });
+    return null;
   },
 };

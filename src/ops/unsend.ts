@@ -1,15 +1,41 @@
+import { broadcast } from '../domain/fanout.js';
+import { activeMember, convId } from '../domain/messages/access.js';
+import { UNSEND_WINDOW_MS } from '../domain/messages/head.js';
 import { fail } from '../protocol/errors.js';
-import type { UserOp } from './op.js';
-import { object } from './schema-parts.js';
+import { infoFrame } from '../protocol/frames.js';
+import { formatTs } from '../protocol/time.js';
+import { ok, type UserOp } from './op.js';
+import { object, seq, uuidish } from './schema-parts.js';
 
-/** Placeholder until implemented: answers 500 "internal error". */
-export const unsend: UserOp<Record<string, unknown>> = {
+interface UnsendBody {
+  conv?: string;
+  seq?: number;
+}
+
+/**
+ * PROTOCOL §3.10 for active members: the author retracts within 5 minutes.
+ * Unsending an already deleted message answers 200 again and notifies nobody.
+ */
+export const unsend: UserOp<UnsendBody> = {
   name: 'unsend',
   auth: 'user',
   cost: 1,
-  failure: 'internalError',
-  schema: object({}),
-  async handle() {
-    return fail('internalError');
+  failure: 'unsendFailed',
+  schema: object({ conv: uuidish, seq }),
+  async handle(ctx, body) {
+    const { services, userId } = ctx;
+    if (!body.conv || body.seq === undefined || body.seq <= 0) fail('missingUnsendData');
+    const conv = convId(body.conv);
+    await activeMember(services, conv, userId);
+    const msg = await services.stores.messages.find(conv, body.seq);
+    if (!msg) fail('messageNotFound');
+    if (msg.from !== userId) fail('notYourMessage');
+    const now = new Date();
+    if (now.getTime() - msg.createdAt.getTime() > UNSEND_WINDOW_MS) fail('unsendWindowExpired');
+    const changed = await services.stores.messages.markDeleted(msg.id, now, true);
+    const ts = formatTs(now);
+    if (!changed) return ok({ conv, seq: body.seq, ts });
+    const frame = infoFrame({ conv, from: userId, what: 'unsend', seq: body.seq, ts });
+    return ok({ conv, seq: body.seq, ts }, () => broadcast(services, conv, userId, frame, { exceptSession: ctx.session.id }));
   },
 };

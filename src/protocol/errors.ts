@@ -95,6 +95,12 @@ export const Errors = {
   notARoom: [400, 'not a room'],
   /** Added: role changes (owner only). */
   onlyOwnerRoles: [403, 'only owner can change roles'],
+  /** Added: `room role` with a role other than admin or member. */
+  invalidRole: [400, 'invalid role'],
+  /** Added: `room role` aimed at the owner (ownership cannot be given away). */
+  cannotChangeOwnerRole: [403, 'cannot change owner role'],
+  /** Added: `room role` failed in storage. */
+  changeRoleFailed: [500, 'failed to change role'],
   // send (§3.7)
   missingSendData: [400, 'missing send data'],
   conversationNotFound: [404, 'conversation not found'],
@@ -102,6 +108,8 @@ export const Errors = {
   invalidViewOnceTtl: [400, 'invalid view-once TTL'],
   encryptionFailed: [500, 'encryption failed'],
   sendFailed: [500, 'failed to send'],
+  /** Added: a `send` retry nonce that cannot be stored (NUL, broken surrogates). */
+  invalidNonce: [400, 'invalid nonce'],
   // get (§3.8)
   unknownWhat: [400, 'unknown what'],
   getConversationsFailed: [500, 'failed to get conversations'],
@@ -127,6 +135,8 @@ export const Errors = {
   deleteFailed: [500, 'failed to delete'],
   missingReactData: [400, 'missing react data'],
   reactFailed: [500, 'failed to react'],
+  /** Added: an emoji that cannot be stored (NUL, broken surrogates). */
+  invalidEmoji: [400, 'invalid emoji'],
   // typing / read / recv / clear (§3.13–3.16)
   missingTypingData: [400, 'missing typing data'],
   missingReadData: [400, 'missing read data'],
@@ -147,12 +157,20 @@ export const Errors = {
   createConversationFailed: [500, 'failed to create conversation'],
   /** Added: an inviter redeeming their own invite. */
   ownInvite: [400, 'cannot redeem your own invite'],
+  /** Added: the redeemer's account e-mail differs from the invite's (§12 item 12). */
+  inviteForOtherEmail: [403, 'invite is for another email address'],
+  /** Added: invitee name over 128 characters (the reference answered 500). */
+  inviteNameTooLong: [400, 'invite name too long'],
+  /** Added: per-user invite creation limit (MVCHAT_INVITE_RATE per hour). */
+  tooManyInvites: [429, 'too many invites'],
   // contact (§3.18)
   invalidContactRequest: [400, 'invalid contact request'],
   cannotAddYourself: [400, 'cannot add yourself as contact'],
   addContactFailed: [500, 'failed to add contact'],
   removeContactFailed: [500, 'failed to remove contact'],
   updateNicknameFailed: [500, 'failed to update nickname'],
+  /** Added: nickname over 64 characters (the reference answered 500). */
+  nicknameTooLong: [400, 'nickname too long'],
   // pin (§3.19)
   missingPinData: [400, 'missing pin data'],
   onlyOwnerAdminPin: [403, 'only owner or admin can pin'],

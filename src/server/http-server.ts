@@ -13,8 +13,8 @@ export interface HttpDeps {
 /** Plain HTTP routes (PROTOCOL §1.1, §1.4, §1.6); file routes register themselves on the returned instance. */
 export function createHttpServer(deps: HttpDeps): FastifyInstance {
   const app = Fastify({
-    loggerInstance: deps.log.child({ component: 'http' }) as unknown as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Request lines are not logged (tokens travel in query strings); errors are.
+    loggerInstance: deps.log.child({ component: 'http' }, { level: 'warn' }) as unknown as FastifyBaseLogger,
     // No global body/connection timeouts that would cut large file transfers (§12 item 10).
     requestTimeout: 0,
     connectionTimeout: 0,

@@ -7,6 +7,7 @@ import { codecFor, type Codec } from './codec.js';
 import { columnTypes, type Dialect, type MigrationContext } from './migrations/column-types.js';
 import * as m001 from './migrations/001-reference-schema.js';
 import * as m002 from './migrations/002-mvchat-additions.js';
+import * as m006 from './migrations/006-files.js';
 import type { Database } from './schema.js';
 import { SqliteValuesPlugin } from './sqlite-values-plugin.js';
 
@@ -20,6 +21,7 @@ export interface Db {
 const MIGRATIONS: Record<string, { up(ctx: MigrationContext): Promise<void> }> = {
   '001-reference-schema': m001,
   '002-mvchat-additions': m002,
+  '006-files': m006,
 };
 
 // pg returns BIGINT as text by default; our BIGINTs (file sizes) fit a double.

@@ -1,8 +1,31 @@
 import { fail } from '../../protocol/errors.js';
-import type { OpResult, UserOpContext } from '../op.js';
+import { formatTs } from '../../protocol/time.js';
+import type { ContactRecord } from '../../store/contact-store.js';
+import { ok, type OpResult, type UserOpContext } from '../op.js';
 import type { GetBody } from '../get.js';
 
-/** Placeholder until implemented. */
-export async function getContacts(_ctx: UserOpContext, _body: GetBody): Promise<OpResult> {
-  return fail('internalError');
+/** PROTOCOL §3.8.6: the requester's own contacts, newest first. */
+export async function getContacts(ctx: UserOpContext, _body: GetBody): Promise<OpResult> {
+  let contacts: ContactRecord[];
+  let online: Set<string>;
+  try {
+    contacts = await ctx.services.stores.contacts.list(ctx.userId);
+    online = await ctx.services.presence.online(contacts.filter((c) => c.user.state !== 'deleted').map((c) => c.contactId));
+  } catch (err) {
+    if (ctx.services.health.isUnavailable(err)) throw err;
+    ctx.log.error({ err }, 'contact list failed');
+    return fail('getContactsFailed');
+  }
+  return ok({
+    contacts: contacts.map((c) => {
+      const item: Record<string, unknown> = { user: c.contactId, source: c.source, createdAt: formatTs(c.createdAt) };
+      if (c.nickname !== null) item.nickname = c.nickname;
+      if (c.user.state !== 'deleted') {
+        item.public = c.user.public ?? null;
+        item.online = online.has(c.contactId);
+        if (c.user.lastSeen) item.lastSeen = formatTs(c.user.lastSeen);
+      }
+      return item;
+    }),
+  });
 }

@@ -1,8 +1,16 @@
 import { fail } from '../../protocol/errors.js';
-import type { OpResult, UserOpContext } from '../op.js';
+import { conversationItems } from '../../domain/conversation-view.js';
+import { activeMembershipOrFail, convIdOrFail, step } from '../../domain/conversation-rules.js';
+import { ok, type OpResult, type UserOpContext } from '../op.js';
 import type { GetBody } from '../get.js';
 
-/** Placeholder until implemented. */
-export async function getConversation(_ctx: UserOpContext, _body: GetBody): Promise<OpResult> {
-  return fail('internalError');
+/** PROTOCOL §3.8.2: the requester's view of one conversation, `private` included. */
+export async function getConversation(ctx: UserOpContext, body: GetBody): Promise<OpResult> {
+  if (!body.conv) fail('missingConvId');
+  const convId = convIdOrFail(body.conv);
+  await activeMembershipOrFail(ctx, convId, ctx.userId);
+  const listing = await step(ctx, 'databaseError', () => ctx.services.stores.conversations.listing(convId, ctx.userId));
+  if (!listing) fail('conversationNotFound');
+  const [item] = await step(ctx, 'databaseError', () => conversationItems(ctx.services, [listing], { withPrivate: true }));
+  return ok({ conversation: item });
 }

@@ -1,8 +1,13 @@
-import { fail } from '../../protocol/errors.js';
-import type { OpResult, UserOpContext } from '../op.js';
+import { conversationItems } from '../../domain/conversation-view.js';
+import { step } from '../../domain/conversation-rules.js';
+import { ok, type OpResult, type UserOpContext } from '../op.js';
 import type { GetBody } from '../get.js';
 
-/** Placeholder until implemented. */
-export async function getConversations(_ctx: UserOpContext, _body: GetBody): Promise<OpResult> {
-  return fail('internalError');
+/** PROTOCOL §3.8.1: a fixed number of queries whatever the number of conversations. */
+export async function getConversations(ctx: UserOpContext, _body: GetBody): Promise<OpResult> {
+  const items = await step(ctx, 'getConversationsFailed', async () => {
+    const listings = await ctx.services.stores.conversations.listForUser(ctx.userId);
+    return conversationItems(ctx.services, listings, { withPrivate: false });
+  });
+  return ok({ conversations: items });
 }

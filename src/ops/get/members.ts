@@ -1,8 +1,22 @@
 import { fail } from '../../protocol/errors.js';
-import type { OpResult, UserOpContext } from '../op.js';
+import { userSummaries } from '../../domain/user-view.js';
+import { activeMembershipOrFail, convIdOrFail, step } from '../../domain/conversation-rules.js';
+import { ok, type OpResult, type UserOpContext } from '../op.js';
 import type { GetBody } from '../get.js';
 
-/** Placeholder until implemented. */
-export async function getMembers(_ctx: UserOpContext, _body: GetBody): Promise<OpResult> {
-  return fail('internalError');
+/** PROTOCOL §3.8.4: UserSummary of every active member (requester included), deleted users skipped. */
+export async function getMembers(ctx: UserOpContext, body: GetBody): Promise<OpResult> {
+  if (!body.conv) fail('missingConv');
+  const convId = convIdOrFail(body.conv);
+  await activeMembershipOrFail(ctx, convId, ctx.userId);
+  const members = await step(ctx, 'getMembersFailed', async () => {
+    const receipts = await ctx.services.stores.conversations.receipts(convId);
+    const users = await ctx.services.stores.accounts.getUsers(receipts.map((r) => r.userId));
+    const visible = receipts.flatMap((r) => {
+      const u = users.get(r.userId);
+      return u && u.state !== 'deleted' ? [u] : [];
+    });
+    return userSummaries(ctx.services, visible);
+  });
+  return ok({ members });
 }

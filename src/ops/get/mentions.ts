@@ -1,8 +1,11 @@
-import { fail } from '../../protocol/errors.js';
-import type { OpResult, UserOpContext } from '../op.js';
+import { orFail, pageLimit } from '../../domain/messages/access.js';
+import { mentionItem } from '../../domain/messages/message-view.js';
+import { ok, type OpResult, type UserOpContext } from '../op.js';
 import type { GetBody } from '../get.js';
 
-/** Placeholder until implemented. */
-export async function getMentions(_ctx: UserOpContext, _body: GetBody): Promise<OpResult> {
-  return fail('internalError');
+/** PROTOCOL §3.8.8, honouring clear_seq, delete-for-me, expiry and active membership (§12 item 20). */
+export async function getMentions(ctx: UserOpContext, body: GetBody): Promise<OpResult> {
+  const { services, userId } = ctx;
+  const rows = await orFail(services, ctx.log, services.stores.messages.mentions(userId, pageLimit(body.limit), new Date()), 'getMentionsFailed');
+  return ok({ mentions: rows.map((m) => mentionItem(services.cipher, m)) });
 }

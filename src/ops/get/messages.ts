@@ -1,8 +1,27 @@
+import { activeMember, convId, orFail, pageLimit } from '../../domain/messages/access.js';
+import { historyItem } from '../../domain/messages/message-view.js';
 import { fail } from '../../protocol/errors.js';
-import type { OpResult, UserOpContext } from '../op.js';
+import { ok, type OpResult, type UserOpContext } from '../op.js';
 import type { GetBody } from '../get.js';
 
-/** Placeholder until implemented. */
-export async function getMessages(_ctx: UserOpContext, _body: GetBody): Promise<OpResult> {
-  return fail('internalError');
+/**
+ * PROTOCOL §3.8.3 for active members. Hidden: seq ≤ clear_seq, deleted for
+ * me, expired for me (by time, §5.5). Added: `after: N` (N ≥ 0) returns
+ * seq > N oldest first, for catching up after a reconnect.
+ */
+export async function getMessages(ctx: UserOpContext, body: GetBody): Promise<OpResult> {
+  const { services, userId } = ctx;
+  if (!body.conv) fail('missingConv');
+  const conv = convId(body.conv);
+  const member = await activeMember(services, conv, userId);
+  const rows = await orFail(services, ctx.log, services.stores.messages.history({
+    conversationId: conv,
+    reader: userId,
+    clearSeq: member.clearSeq,
+    before: body.before !== undefined && body.before > 0 ? body.before : 0,
+    after: body.after !== undefined && body.after >= 0 ? body.after : null,
+    limit: pageLimit(body.limit),
+    now: new Date(),
+  }), 'getMessagesFailed');
+  return ok({ messages: rows.map((m) => historyItem(services.cipher, m)) });
 }

@@ -1,8 +1,13 @@
 import { fail } from '../../protocol/errors.js';
-import type { OpResult, UserOpContext } from '../op.js';
+import { activeMembershipOrFail, convIdOrFail, step } from '../../domain/conversation-rules.js';
+import { ok, type OpResult, type UserOpContext } from '../op.js';
 import type { GetBody } from '../get.js';
 
-/** Placeholder until implemented. */
-export async function getReceipts(_ctx: UserOpContext, _body: GetBody): Promise<OpResult> {
-  return fail('internalError');
+/** PROTOCOL §3.8.5: read and delivery positions of every active member, requester included. */
+export async function getReceipts(ctx: UserOpContext, body: GetBody): Promise<OpResult> {
+  if (!body.conv) fail('missingConv');
+  const convId = convIdOrFail(body.conv);
+  await activeMembershipOrFail(ctx, convId, ctx.userId);
+  const receipts = await step(ctx, 'getReceiptsFailed', () => ctx.services.stores.conversations.receipts(convId));
+  return ok({ receipts: receipts.map((r) => ({ user: r.userId, readSeq: r.readSeq, recvSeq: r.recvSeq })) });
 }

@@ -1,8 +1,15 @@
 import { fail } from '../../protocol/errors.js';
-import type { OpResult, UserOpContext } from '../op.js';
+import { userSummaries } from '../../domain/user-view.js';
+import { step, userIdOrFail } from '../../domain/conversation-rules.js';
+import { ok, type OpResult, type UserOpContext } from '../op.js';
 import type { GetBody } from '../get.js';
 
-/** Placeholder until implemented. */
-export async function getUser(_ctx: UserOpContext, _body: GetBody): Promise<OpResult> {
-  return fail('internalError');
+/** PROTOCOL §3.8.7: unknown and deleted users answer `404 user not found` (§12 item 11). */
+export async function getUser(ctx: UserOpContext, body: GetBody): Promise<OpResult> {
+  if (!body.user) fail('missingUserId');
+  const userId = userIdOrFail(body.user);
+  const user = await step(ctx, 'userNotFound', () => ctx.services.stores.accounts.getUser(userId));
+  if (!user || user.state === 'deleted') fail('userNotFound');
+  const [summary] = await userSummaries(ctx.services, [user]);
+  return ok({ user: summary });
 }

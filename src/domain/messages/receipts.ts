@@ -1,0 +1,33 @@
+import { fail } from '../../protocol/errors.js';
+import { infoFrame } from '../../protocol/frames.js';
+import { formatTs } from '../../protocol/time.js';
+import type { OpResult, UserOpContext } from '../../ops/op.js';
+import type { Receipts } from '../../store/message-store.js';
+import { broadcast } from '../fanout.js';
+import { activeMember, convId } from './access.js';
+
+/**
+ * Shared path of `read` and `recv` (§3.14, §3.15) for active members: the
+ * position is clamped to the conversation's last seq and never moves
+ * backwards; the reply and the `info` carry the position now stored.
+ */
+export async function moveReceipt(
+  ctx: UserOpContext,
+  body: { conv?: string; seq?: number },
+  what: 'read' | 'recv',
+  store: (conv: string, seq: number, ttl: number | null, at: Date) => Promise<Receipts | null>,
+): Promise<OpResult> {
+  const { services, userId } = ctx;
+  if (!body.conv || body.seq === undefined || body.seq <= 0) fail(what === 'read' ? 'missingReadData' : 'missingRecvData');
+  const conv = convId(body.conv);
+  await activeMember(services, conv, userId);
+  const conversation = await services.stores.membership.getConversation(conv);
+  if (!conversation) fail('conversationNotFound');
+  const at = new Date();
+  const pos = await store(conv, Math.min(body.seq, conversation.lastSeq), conversation.disappearingTtl, at);
+  if (!pos) fail('notMember');
+  const seq = what === 'read' ? pos.readSeq : pos.recvSeq;
+  const ts = formatTs(at);
+  const frame = infoFrame({ conv, from: userId, what, seq, ts });
+  return { code: 200, params: { conv, seq, ts }, after: () => broadcast(services, conv, userId, frame, { exceptSession: ctx.session.id }) };
+}

@@ -1,0 +1,19 @@
+import { randomBytes } from 'node:crypto';
+import type { Services } from '../domain/services.js';
+import { verificationLink, verificationMail } from './templates.js';
+
+/** 32 random bytes as URL-safe base64 with padding: 44 characters (PROTOCOL §3.3.1 step 12). */
+export function newVerificationToken(expiryHours: number, now = new Date()): { token: string; expires: Date } {
+  const token = randomBytes(32).toString('base64url') + '=';
+  return { token, expires: new Date(now.getTime() + expiryHours * 3600_000) };
+}
+
+/** Queues the verification mail for `email` (background; never delays the caller). */
+export function sendVerificationMail(services: Services, email: string, token: string): void {
+  const { config, mailer } = services;
+  mailer.send('verification', verificationMail({
+    to: email,
+    link: verificationLink(config.publicBaseUrl, token),
+    expiryHours: config.verificationExpiryHours,
+  }));
+}

@@ -1,0 +1,182 @@
+import { rm } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import type { Services } from '../domain/services.js';
+import { parseUuid } from '../content/uuid.js';
+import { servesInline } from '../media/detect-type.js';
+import { authenticateFileRequest } from '../media/file-auth.js';
+import type { FileStorage } from '../media/file-storage.js';
+import { ifRangeHolds, notModified, parseRange, type Validators } from '../media/http-ranges.js';
+import type { MediaProcessor } from '../media/media-processor.js';
+import { receiveToTemp } from '../media/upload-receiver.js';
+import { acceptUpload, cleanFileName } from '../media/upload-intake.js';
+
+export interface FileRouteDeps {
+  services: Services;
+  storage: FileStorage;
+  processor: MediaProcessor;
+}
+
+// §1.1 note: also served under the WebSocket path, for SDKs that derive their HTTP base from it.
+const PREFIXES = ['', '/v0/ws', '/v0/channels'];
+// Room for multipart headers and small fields around the file itself.
+const FORM_OVERHEAD = 1024 * 1024;
+const CACHE_SECONDS = 3600;
+
+/** PROTOCOL §9.2–§9.3 with the fixes of §12 items 9 and 10 (choices in docs/protocol-notes.md). */
+export function registerFileRoutes(http: FastifyInstance, deps: FileRouteDeps): void {
+  const { config } = deps.services;
+  const limiter = config.uploadRate > 0 ? new RateLimiterMemory({ points: config.uploadRate, duration: 60 }) : null;
+
+  void http.register(async (app) => {
+    // Only multipart bodies are read here, and only by the upload handler, as a stream.
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
+    await app.register(multipart, {
+      limits: { fileSize: config.uploadMaxBytes, files: 4, fields: 20, fieldSize: 64 * 1024, parts: 30, headerPairs: 50 },
+    });
+    for (const prefix of PREFIXES) {
+      app.all(`${prefix}/v0/file/upload`, (req, reply) =>
+        req.method === 'POST' ? upload(deps, limiter, req, reply) : notAllowed(reply, 'POST, OPTIONS'));
+      app.all(`${prefix}/v0/file/:id`, (req, reply) => download(deps, req, reply, false));
+      app.all(`${prefix}/v0/file/:id/thumb`, (req, reply) => download(deps, req, reply, true));
+    }
+  });
+}
+
+function text(reply: FastifyReply, status: number, body: string, close = false): FastifyReply {
+  void reply.code(status).header('X-Content-Type-Options', 'nosniff').header('Cache-Control', 'no-store');
+  if (close) void reply.header('Connection', 'close');
+  return reply.type('text/plain; charset=utf-8').send(`${body}\n`);
+}
+
+function notAllowed(reply: FastifyReply, allow: string): FastifyReply {
+  return text(reply.header('Allow', allow), 405, 'method not allowed', true);
+}
+
+function unauthorized(reply: FastifyReply, reason: string, close = false): FastifyReply {
+  const detail = reason === 'expired' ? ', error_description="token expired"' : '';
+  return text(reply.header('WWW-Authenticate', `Bearer error="invalid_token"${detail}`), 401, 'unauthorized', close);
+}
+
+async function upload(deps: FileRouteDeps, limiter: RateLimiterMemory | null, req: FastifyRequest, reply: FastifyReply) {
+  const { services } = deps;
+  const max = services.config.uploadMaxBytes;
+  // Every early answer closes the connection: the unread body is not worth receiving.
+  const auth = await authenticateFileRequest(services, req.headers.authorization, (req.query as Record<string, unknown>).token);
+  if (!auth.ok) return unauthorized(reply, auth.reason, true);
+  if (limiter) {
+    const allowed = await limiter.consume(auth.userId).then(() => null, (res: { msBeforeNext?: number }) => res);
+    if (allowed) return text(reply.header('Retry-After', String(Math.ceil((allowed.msBeforeNext ?? 60_000) / 1000))), 429, 'too many uploads', true);
+  }
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > max + FORM_OVERHEAD) return text(reply, 413, `file too large (limit ${max} bytes)`, true);
+  if (!req.isMultipart()) return text(reply, 400, 'failed to parse form', true);
+
+  const tempPath = deps.storage.tempPath();
+  let received: { hash: string; size: number; name: string | undefined; truncated: boolean } | null = null;
+  try {
+    for await (const part of req.parts()) {
+      if (part.type !== 'file') continue;
+      if (part.fieldname !== 'file') {
+        await drain(part.file);
+        continue;
+      }
+      const { hash, size } = await receiveToTemp(part.file, tempPath);
+      received = { hash, size, name: part.filename, truncated: part.file.truncated };
+      break;
+    }
+  } catch (err) {
+    await rm(tempPath, { force: true });
+    if ((err as { statusCode?: number }).statusCode === 413) return text(reply, 413, `file too large (limit ${max} bytes)`, true);
+    req.log.debug({ err }, 'upload form rejected');
+    return text(reply, 400, 'failed to parse form', true);
+  }
+  if (!received || received.truncated || received.size === 0) {
+    await rm(tempPath, { force: true });
+    if (!received) return text(reply, 400, 'missing file', true);
+    return received.truncated ? text(reply, 413, `file too large (limit ${max} bytes)`, true) : text(reply, 400, 'empty file', true);
+  }
+
+  const result = await acceptUpload(
+    { files: services.stores.files, storage: deps.storage, processor: deps.processor, log: services.log },
+    { uploaderId: auth.userId, tempPath, hash: received.hash, size: received.size, originalName: cleanFileName(received.name) },
+  );
+  await rm(tempPath, { force: true });
+  if (!result.ok) return text(reply, result.status, result.text);
+  const body = JSON.stringify({ id: result.id, mime: result.mime, size: result.size, deduplicated: result.deduplicated });
+  return reply.code(201).header('Cache-Control', 'no-store').type('application/json').send(body);
+}
+
+async function drain(stream: Readable): Promise<void> {
+  for await (const _ of stream);
+}
+
+async function download(deps: FileRouteDeps, req: FastifyRequest, reply: FastifyReply, thumb: boolean) {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return notAllowed(reply, 'GET, HEAD, OPTIONS');
+  const { services, storage } = deps;
+  const { files } = services.stores;
+  const id = parseUuid((req.params as { id: string }).id);
+  if (!id) return text(reply, 400, 'invalid file id');
+  const auth = await authenticateFileRequest(services, req.headers.authorization, (req.query as Record<string, unknown>).token);
+  if (!auth.ok) return unauthorized(reply, auth.reason);
+  // Missing and not-yours answer the same, so ids cannot be probed.
+  const file = await files.get(id);
+  if (!file || !(await files.canRead(file, auth.userId))) return text(reply, 404, 'file not found');
+  if (file.status === 'pending') return text(reply.header('Retry-After', '2'), 409, 'file not ready');
+  if (file.status === 'failed') return text(reply, 410, 'file processing failed');
+
+  const meta = thumb ? await files.metadata(id) : null;
+  if (meta?.thumbnail) {
+    const { bytes, mime } = meta.thumbnail;
+    return serve(req, reply, { etag: `"${file.hash ?? file.id}-thumb"`, lastModified: file.createdAt }, { mime, size: bytes.length, name: null }, (r) =>
+      r ? bytes.subarray(r.start, r.end + 1) : bytes);
+  }
+  const stored = await storage.stat(file.location);
+  if (!stored || stored.size !== file.size) {
+    services.log.error({ file: file.id, location: file.location }, 'stored file is missing or has the wrong size');
+    return text(reply, 404, 'file not found');
+  }
+  return serve(req, reply, { etag: `"${file.hash ?? file.id}"`, lastModified: file.createdAt }, { mime: file.mime, size: file.size, name: file.originalName }, (r) =>
+    storage.open(file.location, r ?? undefined));
+}
+
+function serve(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  v: Validators,
+  f: { mime: string; size: number; name: string | null },
+  body: (range: { start: number; end: number } | null) => Buffer | Readable,
+) {
+  const lastModified = new Date(Math.floor(v.lastModified.getTime() / 1000) * 1000);
+  void reply
+    .header('ETag', v.etag)
+    .header('Last-Modified', lastModified.toUTCString())
+    .header('Cache-Control', `private, max-age=${CACHE_SECONDS}`)
+    .header('X-Content-Type-Options', 'nosniff')
+    .header('Content-Security-Policy', "default-src 'none'; sandbox")
+    .header('Accept-Ranges', 'bytes');
+  if (notModified(req.headers, v)) return reply.code(304).send();
+
+  const ifRange = req.headers['if-range'];
+  const range = ifRangeHolds(typeof ifRange === 'string' ? ifRange : undefined, v) ? parseRange(req.headers.range, f.size) : null;
+  if (range === 'unsatisfiable') return text(reply.header('Content-Range', `bytes */${f.size}`), 416, 'range not satisfiable');
+  void reply.header('Content-Type', f.mime).header('Content-Disposition', disposition(servesInline(f.mime), f.name));
+  if (range) void reply.code(206).header('Content-Range', `bytes ${range.start}-${range.end}/${f.size}`);
+  void reply.header('Content-Length', String(range ? range.end - range.start + 1 : f.size));
+  if (req.method === 'HEAD') return reply.send();
+  return reply.send(body(range));
+}
+
+function disposition(inline: boolean, name: string | null): string {
+  const kind = inline ? 'inline' : 'attachment';
+  if (!name) return kind;
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  return `${kind}; filename="${ascii}"; filename*=UTF-8''${encodeRfc5987(name)}`;
+}
+
+function encodeRfc5987(s: string): string {
+  return encodeURIComponent(s).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}

@@ -1,0 +1,87 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Db } from './database.js';
+import type { Database } from './schema.js';
+
+export type ContactSource = 'invite' | 'manual';
+
+export interface ContactRecord {
+  contactId: string;
+  source: string;
+  nickname: string | null;
+  createdAt: Date;
+  /** The contact's account; `state` 'deleted' means its details must not be shown. */
+  user: { state: string; public: unknown; lastSeen: Date | null };
+}
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+/**
+ * Adds both directions of a contact; rows that already exist are kept as
+ * they are (source and nickname unchanged). Both rows go in one statement in
+ * a fixed order, so two transactions adding the same pair cannot deadlock.
+ */
+export async function insertContactPair(
+  exec: Executor,
+  a: string,
+  b: string,
+  source: ContactSource,
+  inviteId: string | null,
+  now: Date,
+): Promise<void> {
+  const [lo, hi] = a < b ? [a, b] : [b, a];
+  await exec.insertInto('contacts')
+    .values([
+      { user_id: lo, contact_id: hi, source, invite_id: inviteId, created_at: now },
+      { user_id: hi, contact_id: lo, source, invite_id: inviteId, created_at: now },
+    ])
+    .onConflict((oc) => oc.columns(['user_id', 'contact_id']).doNothing())
+    .execute();
+}
+
+/**
+ * Contact lists (PROTOCOL §5.13). Add and remove are symmetric; nicknames
+ * belong to one direction. A list is readable only through its owner's id.
+ */
+export class ContactStore {
+  constructor(private readonly db: Db) {}
+
+  /** Both directions with source 'manual'; idempotent. */
+  async add(owner: string, contact: string, now = new Date()): Promise<void> {
+    await insertContactPair(this.db.kysely, owner, contact, 'manual', null, now);
+  }
+
+  /** Deletes both directions; no error when absent. */
+  async remove(owner: string, contact: string): Promise<void> {
+    await this.db.kysely.deleteFrom('contacts')
+      .where((eb) => eb.or([
+        eb.and([eb('user_id', '=', owner), eb('contact_id', '=', contact)]),
+        eb.and([eb('user_id', '=', contact), eb('contact_id', '=', owner)]),
+      ]))
+      .execute();
+  }
+
+  /** Sets the nickname on the owner's own row only; returns how many rows changed (0 when not a contact). */
+  async setNickname(owner: string, contact: string, nickname: string): Promise<number> {
+    const r = await this.db.kysely.updateTable('contacts').set({ nickname })
+      .where('user_id', '=', owner).where('contact_id', '=', contact).executeTakeFirst();
+    return Number(r.numUpdatedRows);
+  }
+
+  /** The owner's contacts, newest first. */
+  async list(owner: string): Promise<ContactRecord[]> {
+    const c = this.db.codec;
+    const rows = await this.db.kysely.selectFrom('contacts')
+      .innerJoin('users', 'users.id', 'contacts.contact_id')
+      .select(['contacts.contact_id', 'contacts.source', 'contacts.nickname', 'contacts.created_at', 'users.state', 'users.public', 'users.last_seen'])
+      .where('contacts.user_id', '=', owner)
+      .orderBy('contacts.created_at', 'desc').orderBy('contacts.contact_id')
+      .execute();
+    return rows.map((r) => ({
+      contactId: r.contact_id,
+      source: r.source,
+      nickname: r.nickname,
+      createdAt: c.date(r.created_at),
+      user: { state: r.state, public: c.json(r.public), lastSeen: c.dateOrNull(r.last_seen) },
+    }));
+  }
+}

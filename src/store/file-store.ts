@@ -1,0 +1,185 @@
+import { sql } from 'kysely';
+import type { Db } from './database.js';
+
+export type FileStatus = 'pending' | 'ready' | 'failed';
+
+export interface FileRecord {
+  id: string;
+  uploaderId: string;
+  createdAt: Date;
+  mime: string;
+  size: number;
+  originalName: string | null;
+  /** Storage key of the bytes (shared by every id with the same content). */
+  location: string;
+  hash: string | null;
+  status: FileStatus;
+}
+
+export interface NewFile {
+  id: string;
+  uploaderId: string;
+  mime: string;
+  size: number;
+  originalName: string | null;
+  location: string;
+  hash: string;
+}
+
+export interface MediaMetadata {
+  width: number | null;
+  height: number | null;
+  duration: number | null;
+  /** Thumbnail bytes with their true type, when one was made. */
+  thumbnail: { bytes: Buffer; mime: string } | null;
+}
+
+/**
+ * Uploaded files and their media metadata. A row is written once per upload
+ * id; its status only moves pending → ready or pending → failed. Deleted rows
+ * (deleted_at set) are invisible to every read here.
+ */
+export class FileStore {
+  constructor(private readonly db: Db) {}
+
+  #file(row: Record<string, any>): FileRecord {
+    return {
+      id: row.id,
+      uploaderId: row.uploader_id,
+      createdAt: this.db.codec.date(row.created_at),
+      mime: row.mime_type,
+      size: Number(row.size),
+      originalName: row.original_name,
+      location: row.location,
+      hash: row.hash,
+      status: row.status === 'ready' || row.status === 'failed' ? row.status : 'pending',
+    };
+  }
+
+  /**
+   * Records an upload in one transaction. When a ready file with the same hash
+   * exists, the new row is ready at once and copies its metadata
+   * (`deduplicated`); otherwise it is pending and needs processing.
+   */
+  async create(f: NewFile): Promise<{ file: FileRecord; deduplicated: boolean }> {
+    return this.db.kysely.transaction().execute(async (trx) => {
+      const twin = await trx.selectFrom('files').select(['id', 'mime_type', 'location'])
+        .where('hash', '=', f.hash).where('status', '=', 'ready').where('deleted_at', 'is', null)
+        .limit(1).executeTakeFirst();
+      await trx.insertInto('files').values({
+        id: f.id,
+        uploader_id: f.uploaderId,
+        mime_type: twin?.mime_type ?? f.mime,
+        size: f.size,
+        original_name: f.originalName,
+        location: twin?.location ?? f.location,
+        hash: f.hash,
+        status: twin ? 'ready' : 'pending',
+      }).execute();
+      if (twin) {
+        const meta = await trx.selectFrom('file_metadata').selectAll().where('file_id', '=', twin.id).executeTakeFirst();
+        if (meta) {
+          await trx.insertInto('file_metadata').values({
+            file_id: f.id, width: meta.width, height: meta.height, duration: meta.duration,
+            thumbnail: meta.thumbnail, extra: meta.extra === null ? null : this.db.codec.toJson(this.db.codec.json(meta.extra)),
+          }).execute();
+        }
+      }
+      const row = await trx.selectFrom('files').selectAll().where('id', '=', f.id).executeTakeFirstOrThrow();
+      return { file: this.#file(row), deduplicated: twin !== undefined };
+    });
+  }
+
+  async get(id: string): Promise<FileRecord | null> {
+    const row = await this.db.kysely.selectFrom('files').selectAll().where('id', '=', id).where('deleted_at', 'is', null).executeTakeFirst();
+    return row ? this.#file(row) : null;
+  }
+
+  /**
+   * True when `userId` uploaded the file, or is an active member of a
+   * conversation holding a non-deleted message that references it.
+   */
+  async canRead(file: FileRecord, userId: string): Promise<boolean> {
+    if (file.uploaderId === userId) return true;
+    const hit = await this.db.kysely.selectFrom('message_files as mf')
+      .innerJoin('messages as m', (j) => j.onRef('m.id', '=', 'mf.message_id').onRef('m.conversation_id', '=', 'mf.conversation_id'))
+      .innerJoin('members as mb', 'mb.conversation_id', 'mf.conversation_id')
+      .select('mf.message_id')
+      .where('mf.file_id', '=', file.id)
+      .where('m.deleted_at', 'is', null)
+      .where('mb.user_id', '=', userId)
+      .where('mb.deleted_at', 'is', null)
+      .limit(1)
+      .executeTakeFirst();
+    return hit !== undefined;
+  }
+
+  async metadata(id: string): Promise<MediaMetadata | null> {
+    const row = await this.db.kysely.selectFrom('file_metadata').selectAll().where('file_id', '=', id).executeTakeFirst();
+    if (!row) return null;
+    const extra = this.db.codec.json(row.extra) as { thumbMime?: unknown } | null;
+    // Reference rows carry no type: their thumbnails were JPEG or PNG; tell them apart by signature.
+    const bytes = row.thumbnail ? Buffer.from(row.thumbnail, 'base64') : null;
+    const mime = typeof extra?.thumbMime === 'string' ? extra.thumbMime : bytes && bytes[0] === 0x89 ? 'image/png' : 'image/jpeg';
+    return {
+      width: row.width,
+      height: row.height,
+      duration: row.duration,
+      thumbnail: bytes && bytes.length > 0 ? { bytes, mime } : null,
+    };
+  }
+
+  /** Stores the metadata (if any) and marks the file ready, atomically; a no-op unless it is still pending. */
+  async markReady(id: string, meta: MediaMetadata | null): Promise<void> {
+    await this.db.kysely.transaction().execute(async (trx) => {
+      const changed = await trx.updateTable('files').set({ status: 'ready', updated_at: new Date() })
+        .where('id', '=', id).where('status', '=', 'pending').executeTakeFirst();
+      if (!meta || Number(changed.numUpdatedRows) === 0) return;
+      const values = {
+        width: meta.width,
+        height: meta.height,
+        duration: meta.duration,
+        thumbnail: meta.thumbnail ? meta.thumbnail.bytes.toString('base64') : null,
+        extra: this.db.codec.toJson(meta.thumbnail ? { thumbMime: meta.thumbnail.mime } : {}),
+      };
+      await trx.insertInto('file_metadata').values({ file_id: id, ...values })
+        .onConflict((oc) => oc.column('file_id').doUpdateSet(values)).execute();
+    });
+  }
+
+  /** Marks a pending file failed, keeping the reason (never shown to clients). */
+  async markFailed(id: string, reason: string): Promise<void> {
+    await this.db.kysely.transaction().execute(async (trx) => {
+      const changed = await trx.updateTable('files').set({ status: 'failed', updated_at: new Date() })
+        .where('id', '=', id).where('status', '=', 'pending').executeTakeFirst();
+      if (Number(changed.numUpdatedRows) === 0) return;
+      const extra = this.db.codec.toJson({ failure: reason.slice(0, 500) });
+      await trx.insertInto('file_metadata').values({ file_id: id, extra })
+        .onConflict((oc) => oc.column('file_id').doUpdateSet({ extra })).execute();
+    });
+  }
+
+  /**
+   * Takes over pending files untouched since `staleBefore` (left by a crash or
+   * a dead node). Claiming bumps updated_at under the same condition, so of
+   * several nodes sweeping at once exactly one gets each file.
+   */
+  async claimStalePending(staleBefore: Date, limit: number): Promise<FileRecord[]> {
+    const rows = await this.db.kysely.selectFrom('files').selectAll()
+      .where('status', '=', 'pending').where('deleted_at', 'is', null).where('updated_at', '<', staleBefore)
+      .orderBy('updated_at').limit(limit).execute();
+    const claimed: FileRecord[] = [];
+    for (const row of rows) {
+      const r = await this.db.kysely.updateTable('files').set({ updated_at: new Date() })
+        .where('id', '=', row.id).where('status', '=', 'pending').where('updated_at', '<', staleBefore).executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 1) claimed.push(this.#file(row));
+    }
+    return claimed;
+  }
+
+  /** Whether any row (any status) still points at these bytes. */
+  async locationInUse(location: string): Promise<boolean> {
+    const row = await this.db.kysely.selectFrom('files').select(sql<number>`1`.as('one')).where('location', '=', location).limit(1).executeTakeFirst();
+    return row !== undefined;
+  }
+}

@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import type { Transaction } from 'kysely';
+import type { Db } from './database.js';
+import type { Database } from './schema.js';
+import { insertContactPair } from './contact-store.js';
+
+export type InviteStatus = 'pending' | 'used' | 'revoked' | 'expired';
+
+export interface InviteRecord {
+  id: string;
+  inviterId: string;
+  code: string;
+  /** The signed token, sealed with the token key (PROTOCOL §7.6). */
+  sealedToken: string;
+  email: string;
+  name: string | null;
+  status: InviteStatus | string;
+  usedAt: Date | null;
+  usedBy: string | null;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+export interface NewInvite {
+  id: string;
+  inviterId: string;
+  code: string;
+  sealedToken: string;
+  email: string;
+  name: string | null;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+/** One invite connected by a redemption: the inviter and the DM between them. */
+export interface Redeemed {
+  inviteId: string;
+  inviterId: string;
+  conv: string;
+}
+
+/**
+ * Invite codes (PROTOCOL §3.17, §5.12). A pending invite past its expiry is
+ * written as `expired` whenever it is looked at. Redemption is one
+ * transaction: the invite is claimed by a conditional update, so of two
+ * concurrent redemptions exactly one wins, and the DM and the two-way
+ * contact exist once whatever the interleaving.
+ */
+export class InviteStore {
+  constructor(private readonly db: Db) {}
+
+  #invite(row: Record<string, any>): InviteRecord {
+    const c = this.db.codec;
+    return {
+      id: row.id,
+      inviterId: row.inviter_id,
+      code: row.code,
+      sealedToken: row.token,
+      email: row.email,
+      name: row.invitee_name,
+      status: row.status,
+      usedAt: c.dateOrNull(row.used_at),
+      usedBy: row.used_by,
+      createdAt: c.date(row.created_at),
+      expiresAt: c.date(row.expires_at),
+    };
+  }
+
+  async insert(i: NewInvite): Promise<void> {
+    await this.db.kysely.insertInto('invite_codes').values({
+      id: i.id,
+      inviter_id: i.inviterId,
+      code: i.code,
+      token: i.sealedToken,
+      email: i.email,
+      invitee_name: i.name,
+      status: 'pending',
+      created_at: i.createdAt,
+      expires_at: i.expiresAt,
+    }).execute();
+  }
+
+  /** How many invites `inviterId` created at or after `since` (the per-user rate limit). */
+  async countCreatedSince(inviterId: string, since: Date): Promise<number> {
+    const row = await this.db.kysely.selectFrom('invite_codes')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('inviter_id', '=', inviterId).where('created_at', '>=', since)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
+  /** Every invite of `inviterId`, newest first, with stale pending ones marked expired first. */
+  async listByInviter(inviterId: string, now = new Date()): Promise<InviteRecord[]> {
+    await this.db.kysely.updateTable('invite_codes').set({ status: 'expired' })
+      .where('inviter_id', '=', inviterId).where('status', '=', 'pending').where('expires_at', '<=', now)
+      .execute();
+    const rows = await this.db.kysely.selectFrom('invite_codes').selectAll()
+      .where('inviter_id', '=', inviterId)
+      .orderBy('created_at', 'desc').orderBy('id')
+      .execute();
+    return rows.map((r) => this.#invite(r));
+  }
+
+  /** Revokes the invite only when it is `inviterId`'s own and still pending and unexpired. */
+  async revoke(id: string, inviterId: string, now = new Date()): Promise<boolean> {
+    const r = await this.db.kysely.updateTable('invite_codes').set({ status: 'revoked' })
+      .where('id', '=', id).where('inviter_id', '=', inviterId)
+      .where('status', '=', 'pending').where('expires_at', '>', now)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
+  }
+
+  /** The invite with this exact (case-sensitive) code, whatever its status. */
+  async findByCode(code: string): Promise<InviteRecord | null> {
+    const row = await this.db.kysely.selectFrom('invite_codes').selectAll().where('code', '=', code).executeTakeFirst();
+    return row ? this.#invite(row) : null;
+  }
+
+  /** Pending invites to `email` (exact, stored lower-case), oldest first. */
+  async pendingForEmail(email: string): Promise<InviteRecord[]> {
+    const rows = await this.db.kysely.selectFrom('invite_codes').selectAll()
+      .where('email', '=', email).where('status', '=', 'pending')
+      .orderBy('created_at').orderBy('id')
+      .execute();
+    return rows.map((r) => this.#invite(r));
+  }
+
+  async markExpired(id: string): Promise<void> {
+    await this.db.kysely.updateTable('invite_codes').set({ status: 'expired' })
+      .where('id', '=', id).where('status', '=', 'pending').execute();
+  }
+
+  /**
+   * Claims each invite for `redeemerId` and connects its inviter (DM + two-way
+   * contact with source 'invite'), all in one transaction. The first invite
+   * is required: when it is no longer pending and unexpired nothing is
+   * written and 'gone' is returned. Later ones lost to a concurrent
+   * redemption are skipped.
+   */
+  async redeem(invites: readonly { id: string; inviterId: string }[], redeemerId: string, now = new Date()): Promise<Redeemed[] | 'gone'> {
+    return this.db.kysely.transaction().execute(async (trx) => {
+      const out: Redeemed[] = [];
+      for (const [i, inv] of invites.entries()) {
+        const claimed = await trx.updateTable('invite_codes')
+          .set({ status: 'used', used_at: now, used_by: redeemerId })
+          .where('id', '=', inv.id).where('status', '=', 'pending').where('expires_at', '>', now)
+          .executeTakeFirst();
+        if (Number(claimed.numUpdatedRows) !== 1) {
+          if (i === 0) return 'gone' as const;
+          continue;
+        }
+        const conv = await findOrCreateDm(trx, inv.inviterId, redeemerId, now);
+        await insertContactPair(trx, inv.inviterId, redeemerId, 'invite', inv.id, now);
+        out.push({ inviteId: inv.id, inviterId: inv.inviterId, conv });
+      }
+      return out;
+    });
+  }
+
+  /**
+   * Removes an account whose sign-up could not redeem its invite, so a
+   * failed sign-up leaves nothing behind (auth rows cascade).
+   */
+  async discardNewAccount(userId: string): Promise<void> {
+    await this.db.kysely.deleteFrom('users').where('id', '=', userId).execute();
+  }
+}
+
+/**
+ * The DM between two users, created when missing (conversation of type 'dm',
+ * its dm_participants row, two member rows). The unique (user1_id, user2_id)
+ * key decides a race: the loser drops its conversation row and uses the
+ * winner's.
+ */
+export async function findOrCreateDm(trx: Transaction<Database>, a: string, b: string, now: Date): Promise<string> {
+  const [user1, user2] = a < b ? [a, b] : [b, a];
+  const existing = await trx.selectFrom('dm_participants').select('conversation_id')
+    .where('user1_id', '=', user1).where('user2_id', '=', user2).executeTakeFirst();
+  if (existing) return existing.conversation_id;
+  const id = randomUUID();
+  await trx.insertInto('conversations').values({ id, type: 'dm', created_at: now, updated_at: now }).execute();
+  const pair = await trx.insertInto('dm_participants').values({ conversation_id: id, user1_id: user1, user2_id: user2 })
+    .onConflict((oc) => oc.columns(['user1_id', 'user2_id']).doNothing())
+    .executeTakeFirst();
+  if (Number(pair.numInsertedOrUpdatedRows ?? 0) === 0) {
+    await trx.deleteFrom('conversations').where('id', '=', id).execute();
+    const winner = await trx.selectFrom('dm_participants').select('conversation_id')
+      .where('user1_id', '=', user1).where('user2_id', '=', user2).executeTakeFirstOrThrow();
+    return winner.conversation_id;
+  }
+  await trx.insertInto('members').values([
+    { conversation_id: id, user_id: user1, role: 'member', created_at: now, updated_at: now },
+    { conversation_id: id, user_id: user2, role: 'member', created_at: now, updated_at: now },
+  ]).execute();
+  return id;
+}

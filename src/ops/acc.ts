@@ -4,6 +4,7 @@ import { hashPassword, verifyPassword } from '../crypto/passwords.js';
 import { decodeBasicSecret } from '../domain/credentials.js';
 import { completeLogin, loginParams } from '../domain/login-flow.js';
 import { redeemAtSignUp, signUpInvite } from '../domain/invites.js';
+import { isEmailTakenError } from '../store/invite-store.js';
 import { newVerificationToken, sendVerificationMail } from '../mail/verification.js';
 import { formatTs } from '../protocol/time.js';
 import type { AccountChanges } from '../store/account-store.js';
@@ -86,9 +87,9 @@ async function signUp(ctx: OpContext, body: AccBody) {
       verificationToken: verification,
     });
   } catch (err) {
-    // A concurrent sign-up with the same invite took its address first (unique e-mail).
-    if (invite && (await signUpInvite(ctx.services, body.inviteCode)) === null) fail('inviteAlreadyUsed');
-    throw err;
+    // A concurrent sign-up took the invite's address between the check and the insert.
+    if (!isEmailTakenError(err)) throw err;
+    result = 'email-taken';
   }
   if (result === 'email-taken') fail((await signUpInvite(ctx.services, body.inviteCode)) ? 'emailTaken' : 'inviteAlreadyUsed');
   if (result !== 'created') fail('usernameTaken');

@@ -1,4 +1,3 @@
-import { isStorableText } from '../content/graphemes.js';
 import { broadcast } from '../domain/fanout.js';
 import { activeMember, convId } from '../domain/messages/access.js';
 import { toggleReaction } from '../domain/messages/head.js';
@@ -26,7 +25,6 @@ export const react: UserOp<ReactBody> = {
     if (!body.conv || body.seq === undefined || body.seq <= 0 || !body.emoji) fail('missingReactData');
     const conv = convId(body.conv);
     const emoji = body.emoji;
-    if (!isStorableText(emoji)) fail('invalidEmoji');
     await activeMember(services, conv, userId);
     const now = new Date();
     const found = await services.stores.messages.updateHead(conv, body.seq, (head) => toggleReaction(head, emoji, userId), now);

@@ -1,5 +1,4 @@
 import { checkContent } from '../content/irido.js';
-import { isStorableText } from '../content/graphemes.js';
 import { broadcast } from '../domain/fanout.js';
 import { activeMember, convId } from '../domain/messages/access.js';
 import { ALLOWED_TTLS, sendHead } from '../domain/messages/head.js';
@@ -17,7 +16,7 @@ interface SendBody {
   replyTo?: number;
   viewOnce?: boolean;
   viewOnceTTL?: number;
-  /** Added: retry key; a resend with the same nonce answers the original seq and stores nothing. */
+  /** Added: retry key; a resend with the same nonce answers the original seq and stores nothing. The envelope refuses NUL and broken surrogates. */
   nonce?: string;
 }
 
@@ -50,7 +49,6 @@ export const send: UserOp<SendBody> = {
     const ttl = viewOnce && body.viewOnceTTL !== undefined && body.viewOnceTTL !== 0 ? body.viewOnceTTL : undefined;
     if (ttl !== undefined && !ALLOWED_TTLS.includes(ttl)) fail('invalidViewOnceTtl');
     const nonce = body.nonce ? body.nonce : null;
-    if (nonce !== null && !isStorableText(nonce)) fail('invalidNonce');
     const head = sendHead({ replyTo: body.replyTo, viewOnce, viewOnceTtl: ttl, mentions: checked.mentions });
 
     // The dispatcher parsed the frame, so the stored text is the content re-serialized (whitespace normalized).

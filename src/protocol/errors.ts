@@ -108,8 +108,6 @@ export const Errors = {
   invalidViewOnceTtl: [400, 'invalid view-once TTL'],
   encryptionFailed: [500, 'encryption failed'],
   sendFailed: [500, 'failed to send'],
-  /** Added: a `send` retry nonce that cannot be stored (NUL, broken surrogates). */
-  invalidNonce: [400, 'invalid nonce'],
   // get (§3.8)
   unknownWhat: [400, 'unknown what'],
   getConversationsFailed: [500, 'failed to get conversations'],
@@ -135,8 +133,6 @@ export const Errors = {
   deleteFailed: [500, 'failed to delete'],
   missingReactData: [400, 'missing react data'],
   reactFailed: [500, 'failed to react'],
-  /** Added: an emoji that cannot be stored (NUL, broken surrogates). */
-  invalidEmoji: [400, 'invalid emoji'],
   // typing / read / recv / clear (§3.13–3.16)
   missingTypingData: [400, 'missing typing data'],
   missingReadData: [400, 'missing read data'],

@@ -194,3 +194,10 @@ export async function findOrCreateDm(trx: Transaction<Database>, a: string, b: s
   ]).execute();
   return id;
 }
+
+/** True for the unique-e-mail violation of `users` (a concurrent sign-up took the address), on either database. */
+export function isEmailTakenError(err: unknown): boolean {
+  const e = err as { code?: unknown; constraint?: unknown; message?: unknown } | null;
+  if (e?.code === '23505') return e.constraint === 'idx_users_email';
+  return e?.code === 'SQLITE_CONSTRAINT_UNIQUE' && typeof e.message === 'string' && e.message.includes('users.email');
+}

@@ -30,7 +30,7 @@ export class SmtpCapture {
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', () => {
           const env = session.envelope;
-          capture?.#add({
+          capture?.record({
             from: env.mailFrom ? env.mailFrom.address : '',
             to: env.rcptTo.map((r) => r.address),
             raw: Buffer.concat(chunks).toString('utf8'),
@@ -48,7 +48,7 @@ export class SmtpCapture {
     return `smtp://127.0.0.1:${this.port}`;
   }
 
-  #add(m: CapturedMail): void {
+  record(m: CapturedMail): void {
     this.mails.push(m);
     this.#waiters = this.#waiters.filter((w) => {
       if (!w.pred(m)) return true;

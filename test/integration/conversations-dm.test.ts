@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startServer, backends } from '../helpers/server.js';
+import { startServer, backends, type TestServer } from '../helpers/server.js';
 import type { Frame } from '../helpers/client.js';
 
 for (const backend of backends()) {
@@ -81,8 +81,114 @@ for (const backend of backends()) {
       await s.close();
     }
   });
+
+  test(`[${backend}] dm settings: per-user flags, private data, TTL`, async () => {
+    const s = await startServer(backend);
+    try {
+      const dana = await s.user();
+      const eli = await s.user();
+      const conv = (await dana.client.request('dm', { user: eli.id })).params.conv;
+      const r = (body: Frame) => dana.client.request('dm', { conv, ...body });
+
+      assert.deepEqual((await r({})).params, { conv });
+      const flags = await r({ favorite: true, muted: true, private: { note: 'x' } });
+      assert.equal(flags.code, 200);
+      assert.deepEqual(flags.params, { conv, favorite: true, muted: true, private: { note: 'x' } });
+      const mine = (await dana.client.request('get', { what: 'conversation', conv })).params.conversation;
+      assert.equal(mine.favorite, true);
+      assert.equal(mine.muted, true);
+      assert.deepEqual(mine.private, { note: 'x' });
+      const theirs = (await eli.client.request('get', { what: 'conversation', conv })).params.conversation;
+      assert.equal(theirs.favorite, false);
+      assert.equal('private' in theirs, false);
+      assert.deepEqual((await r({ private: null })).params, { conv, private: null });
+
+      const phoneMark = eli.client.frames.length;
+      const ttl = await r({ disappearingTTL: 86400, favorite: false });
+      assert.deepEqual(ttl.params, { conv, disappearingTTL: 86400, favorite: false });
+      const info = await eli.client.waitFor((f) => f.info?.what === 'disappearing_updated');
+      assert.deepEqual({ ...info.info, ts: 0 }, { conv, from: dana.id, what: 'disappearing_updated', ttl: 86400, ts: 0 });
+      await dana.client.waitFor((f) => f.info?.what === 'disappearing_updated');
+      assert.equal((await eli.client.request('get', { what: 'conversation', conv })).params.conversation.disappearingTTL, 86400);
+      assert.ok(eli.client.frames.length > phoneMark);
+
+      const off = await eli.client.request('dm', { conv, disappearingTTL: 0 });
+      assert.deepEqual(off.params, { conv, disappearingTTL: null });
+      const offInfo = await dana.client.waitFor((f) => f.info?.what === 'disappearing_updated' && f.info.from === eli.id);
+      assert.equal('ttl' in offInfo.info, false);
+      assert.equal('disappearingTTL' in (await dana.client.request('get', { what: 'conversation', conv })).params.conversation, false);
+
+      for (const bad of [5, -10, 7200, 2_000_000]) {
+        assert.deepEqual(pick(await r({ disappearingTTL: bad, muted: false })), [400, 'invalid TTL value']);
+      }
+      // A rejected request changes nothing.
+      assert.equal((await dana.client.request('get', { what: 'conversation', conv })).params.conversation.muted, true);
+      assert.deepEqual(pick(await r({ disappearingTTL: '10' })), [400, 'malformed message']);
+      assert.deepEqual(pick(await dana.client.request('dm', { conv: 'nope' })), [400, 'invalid conv id']);
+      assert.deepEqual(pick(await dana.client.request('dm', { conv: randomUUID(), muted: true })), [403, 'not a member']);
+      const stranger = await s.user();
+      assert.deepEqual(pick(await stranger.client.request('dm', { conv, disappearingTTL: 10 })), [403, 'not a member']);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test(`[${backend}] dm settings on a room: per-user flags only`, async () => {
+    const s = await startServer(backend);
+    try {
+      const owner = await s.user();
+      const conv = (await owner.client.request('room', { id: 'new', action: 'create' })).params.conv;
+      assert.deepEqual(pick(await owner.client.request('dm', { conv, disappearingTTL: 10 })), [400, 'not a direct conversation']);
+      assert.deepEqual(pick(await owner.client.request('dm', { conv, blocked: true })), [400, 'not a direct conversation']);
+      assert.deepEqual(pick(await owner.client.request('dm', { conv, disappearingTTL: 10, favorite: true })), [400, 'not a direct conversation']);
+      const fav = await owner.client.request('dm', { conv, favorite: true });
+      assert.deepEqual(fav.params, { conv, favorite: true });
+      const item = (await owner.client.request('get', { what: 'conversation', conv })).params.conversation;
+      assert.equal(item.favorite, true);
+      assert.equal('disappearingTTL' in item, false);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test(`[${backend}] a blocker receives nothing the blocked participant pushes`, async () => {
+    const s = await startServer(backend);
+    try {
+      const dana = await s.user();
+      const eli = await s.user();
+      const conv = (await dana.client.request('dm', { user: eli.id })).params.conv;
+      await insertMessage(s, conv, eli.id, 1);
+      assert.deepEqual((await dana.client.request('dm', { conv, blocked: true })).params, { conv, blocked: true });
+
+      assert.equal((await eli.client.request('pin', { conv, seq: 1 })).code, 200);
+      assert.equal((await eli.client.request('dm', { conv, disappearingTTL: 10 })).code, 200);
+      assert.equal((await eli.client.request('pin', { conv, seq: 0 })).code, 200);
+      await eli.client.waitFor((f) => f.info?.what === 'unpin');
+      // Dana's own request is the marker: anything Eli caused was queued to her before its reply.
+      await dana.client.request('get', { what: 'conversations' });
+      assert.deepEqual(dana.client.frames.filter((f) => f.info), []);
+
+      // The blocker's own actions still reach the blocked participant.
+      await dana.client.request('pin', { conv, seq: 1 });
+      await eli.client.waitFor((f) => f.info?.what === 'pin' && f.info.from === dana.id);
+      const item = (await dana.client.request('get', { what: 'conversation', conv })).params.conversation;
+      assert.equal(item.pinnedSeq, 1);
+      assert.equal(item.user.id, eli.id);
+    } finally {
+      await s.close();
+    }
+  });
 }
 
 function pick(ctrl: Frame): [number, string] {
   return [ctrl.code, ctrl.text];
+}
+
+/** Writes a message row directly (history ops are tested elsewhere) and advances the conversation's seq. */
+export async function insertMessage(s: TestServer, conv: string, from: string, seq: number, at = new Date()): Promise<string> {
+  const k = s.app.services.stores.db.kysely;
+  const id = randomUUID();
+  await k.insertInto('messages').values({ id, conversation_id: conv, seq, from_user_id: from, created_at: at, updated_at: at, content: null, head: null }).execute();
+  await k.updateTable('conversations').set({ last_seq: seq, last_msg_at: at }).where('id', '=', conv).execute();
+  return id;
 }

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startServer, backends, type TestServer } from '../helpers/server.js';
+import { startServer, backends } from '../helpers/server.js';
 import type { Frame } from '../helpers/client.js';
+import { insertMessage, pick } from '../helpers/conversation-fixtures.js';
 
 for (const backend of backends()) {
   test(`[${backend}] dm start: created once, then fetched, with the peer's summary`, async () => {
@@ -178,17 +179,4 @@ for (const backend of backends()) {
       await s.close();
     }
   });
-}
-
-function pick(ctrl: Frame): [number, string] {
-  return [ctrl.code, ctrl.text];
-}
-
-/** Writes a message row directly (history ops are tested elsewhere) and advances the conversation's seq. */
-export async function insertMessage(s: TestServer, conv: string, from: string, seq: number, at = new Date()): Promise<string> {
-  const k = s.app.services.stores.db.kysely;
-  const id = randomUUID();
-  await k.insertInto('messages').values({ id, conversation_id: conv, seq, from_user_id: from, created_at: at, updated_at: at, content: null, head: null }).execute();
-  await k.updateTable('conversations').set({ last_seq: seq, last_msg_at: at }).where('id', '=', conv).execute();
-  return id;
 }

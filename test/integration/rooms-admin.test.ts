@@ -1,10 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startServer, backends, type TestServer } from '../helpers/server.js';
-import type { Frame, TestClient } from '../helpers/client.js';
-
-type U = Awaited<ReturnType<TestServer['user']>>;
+import { startServer, backends } from '../helpers/server.js';
+import type { Frame } from '../helpers/client.js';
+import { pick, roomWithRoles, type TestUser as U } from '../helpers/conversation-fixtures.js';
 
 for (const backend of backends()) {
   test(`[${backend}] room create, invite, leave with the notifications of §4.2`, async () => {
@@ -244,29 +243,4 @@ for (const backend of backends()) {
       await s.close();
     }
   });
-}
-
-/** A room with an owner, two admins (set by the owner) and a member; every client has seen every join. */
-async function roomWithRoles(s: TestServer): Promise<{ owner: U; admin: U; admin2: U; member: U; conv: string }> {
-  const owner = await s.user();
-  const admin = await s.user();
-  const admin2 = await s.user();
-  const member = await s.user();
-  const conv = (await owner.client.request('room', { id: 'new', action: 'create', desc: { public: { fn: 'Room' } } })).params.conv as string;
-  for (const u of [admin, admin2, member]) {
-    assert.equal((await owner.client.request('room', { id: conv, action: 'invite', user: u.id })).code, 200);
-  }
-  for (const u of [admin, admin2]) {
-    assert.equal((await owner.client.request('room', { id: conv, action: 'role', user: u.id, role: 'admin' })).code, 200);
-  }
-  await settle([owner.client, admin.client, admin2.client, member.client], admin2.id);
-  return { owner, admin, admin2, member, conv };
-}
-
-async function settle(clients: TestClient[], lastPromoted: string): Promise<void> {
-  await Promise.all(clients.map((c) => c.waitFor((x) => x.info?.what === 'role_changed' && x.info.user === lastPromoted)));
-}
-
-function pick(ctrl: Frame): [number, string] {
-  return [ctrl.code, ctrl.text];
 }

@@ -8,7 +8,7 @@ import type { Bus } from './cluster/bus.js';
 import type { Presence } from './cluster/presence.js';
 import { TokenService } from './crypto/tokens.js';
 import { ContentCipher } from './crypto/content-cipher.js';
-import { AuthThrottle } from './domain/auth-throttle.js';
+import { AuthThrottle, type LimiterFactory } from './domain/auth-throttle.js';
 import { BackendHealth } from './domain/backend-health.js';
 import { BackgroundTasks } from './domain/background-tasks.js';
 import { Metrics } from './domain/metrics.js';
@@ -39,10 +39,19 @@ export interface App {
   close(): Promise<void>;
 }
 
+/** What cluster mode replaces: the bus, presence and the throttle store, plus its own start/stop. */
+export interface ClusterParts {
+  bus: Bus;
+  presence: Presence;
+  limiters: LimiterFactory;
+  start(services: Services): Promise<void>;
+  stop(): Promise<void>;
+}
+
 export interface AppOptions {
   logger?: Logger;
   /** Cluster wiring (Redis) replaces the in-process bus and presence. */
-  cluster?: (deps: { registry: SessionRegistry<Session>; config: Config; log: Logger; metrics: Metrics; tasks: BackgroundTasks }) => Promise<{ bus: Bus; presence: Presence }>;
+  cluster?: (deps: { registry: SessionRegistry<Session>; config: Config; log: Logger; metrics: Metrics; tasks: BackgroundTasks }) => Promise<ClusterParts>;
 }
 
 /** Builds the whole server from a config: store, bus, sessions, ops, HTTP. */
@@ -56,9 +65,9 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const registry = new SessionRegistry<Session>();
   const tasks = new BackgroundTasks(log);
   const metrics = new Metrics(() => ({ sessions: registry.sessionCount, users: registry.userCount }));
-  const { bus, presence } = options.cluster
-    ? await options.cluster({ registry, config, log, metrics, tasks })
-    : { bus: new LocalBus(registry), presence: new LocalPresence() };
+  const cluster = options.cluster ? await options.cluster({ registry, config, log, metrics, tasks }) : null;
+  const bus = cluster?.bus ?? new LocalBus(registry);
+  const presence = cluster?.presence ?? new LocalPresence();
 
   const presenceNotifier = new PresenceNotifier(stores, bus);
   const services: Services = {
@@ -70,7 +79,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     presenceNotifier,
     tokens: new TokenService(config.tokenKey, config.tokenLifetime),
     cipher: new ContentCipher(config.encryptionKeys),
-    authThrottle: new AuthThrottle(config.authLimit),
+    authThrottle: new AuthThrottle(config.authLimit, cluster?.limiters),
     metrics,
     health: new BackendHealth(),
     tasks,
@@ -79,7 +88,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
 
   tasks.every('message-expiry', EXPIRY_SWEEP_MS, () => sweepExpiredReads(services));
   const dispatcher = new Dispatcher(OP_TABLE, services);
-  const lifecycle = new SessionLifecycle(registry, presence, presenceNotifier, tasks);
+  const lifecycle = new SessionLifecycle(registry, presence, presenceNotifier, tasks, log);
   const hooks: SessionHooks = {
     handleFrame: (s, raw) => dispatcher.handleFrame(s, raw),
     rejectFrame: (s, raw) => dispatcher.rejectFrame(s, raw),
@@ -117,6 +126,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     if (!gateway.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
 
+  await cluster?.start(services);
+
   let closed = false;
   return {
     services,
@@ -134,7 +145,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await tasks.close();
       services.mailer.close();
       await http.close();
-      await bus.close();
+      if (cluster) await cluster.stop();
+      else await bus.close();
       await presence.close();
       await db.close();
     },

@@ -1,6 +1,7 @@
 import type { Presence } from '../cluster/presence.js';
 import type { PresenceNotifier } from '../domain/presence-notifier.js';
 import type { BackgroundTasks } from '../domain/background-tasks.js';
+import type { Logger } from '../logger.js';
 import type { Session, SessionHooks } from './session.js';
 import type { SessionRegistry } from './session-registry.js';
 
@@ -14,14 +15,21 @@ export class SessionLifecycle implements Pick<SessionHooks, 'userChanged' | 'clo
     private readonly presence: Presence,
     private readonly notifier: PresenceNotifier,
     private readonly tasks: BackgroundTasks,
+    private readonly log: Logger,
   ) {}
+
+  /** A presence backend outage must not fail a login; state is written again when it returns. */
+  readonly #presenceDown = (err: unknown): boolean => {
+    this.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'presence update failed');
+    return false;
+  };
 
   async userChanged(session: Session, from: string | null, to: string): Promise<void> {
     this.registry.move(session, from, to);
     // Both transitions start before any await, so a close that races this login
     // reaches presence after them and cannot leave a count behind.
-    const left = from ? this.presence.disconnect(from) : Promise.resolve(false);
-    const joined = this.presence.connect(to);
+    const left = from ? this.presence.disconnect(from).catch(this.#presenceDown) : Promise.resolve(false);
+    const joined = this.presence.connect(to).catch(this.#presenceDown);
     if (from && (await left)) await this.notifier.offline(from);
     if (await joined) await this.notifier.online(to);
   }

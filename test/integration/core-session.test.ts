@@ -160,7 +160,7 @@ test('thousands of sockets opening and closing leave no session behind (DEFECTS 
     await waitUntil(() => s.app.registry.sessionCount === 1);
     u.client.close();
     await waitUntil(() => s.app.registry.sessionCount === 0 && s.app.registry.userCount === 0);
-    const health = await (await fetch(`${s.httpUrl}/health`)).json();
+    const health = (await (await fetch(`${s.httpUrl}/health`)).json()) as { sessions: number; online: number };
     assert.deepEqual([health.sessions, health.online], [0, 0]);
   } finally {
     await s.close();

@@ -131,6 +131,25 @@ for (const backend of backends()) {
     }
   });
 
+  test(`[${backend}] sign-up with an invite to an address that already has an account is refused cleanly`, async () => {
+    const s = await startServer(backend);
+    try {
+      const a = await s.user();
+      const owner = await s.user();
+      assert.equal((await owner.client.request('acc', { user: 'me', email: 'ivy@example.org' })).code, 200);
+      const inv = await a.client.request('invite', { create: { email: 'ivy@example.org' } });
+      const c = await s.connect();
+      const r = await c.request('acc', { user: 'new', scheme: 'basic', secret: basic('ivy_two', 'secret-pass'), inviteCode: inv.params.code });
+      assert.deepEqual([r.code, r.text], [409, 'email already in use']);
+      assert.equal(await s.app.services.stores.accounts.findBasicAuth('ivy_two'), null);
+      // The owner of the address can still take the invite.
+      assert.equal((await owner.client.request('invite', { redeem: inv.params.code })).code, 200);
+      a.client.close(); owner.client.close(); c.close();
+    } finally {
+      await s.close();
+    }
+  });
+
   test(`[${backend}] two sign-ups with one code at once: one account gets the invite, nothing is left half-made`, async () => {
     const s = await startServer(backend);
     try {

@@ -1,0 +1,54 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+import type { BackgroundTasks } from '../domain/background-tasks.js';
+import type { RedisKeys } from './redis-keys.js';
+import type { RedisPresence } from './redis-presence.js';
+
+/**
+ * Keeps this node's alive key fresh and cleans up after nodes whose key
+ * expired: their users' sessions are removed from presence and, for users
+ * with no session left anywhere, `onOffline` sends "off" — within the
+ * presence TTL of the node's death.
+ */
+export class NodeHeartbeat {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: RedisKeys,
+    private readonly nodeId: string,
+    private readonly presence: RedisPresence,
+    private readonly ttlMs: number,
+    private readonly log: Logger,
+  ) {}
+
+  /** Registers the node; a previous life under the same id is cleaned up first. */
+  async start(tasks: BackgroundTasks, onOffline: (userIds: string[]) => Promise<void>): Promise<void> {
+    await onOffline(await this.presence.removeNode(this.nodeId));
+    await this.beat();
+    const period = Math.max(50, Math.floor(this.ttlMs / 5));
+    tasks.every('node-heartbeat', period, () => this.beat(), period * 2);
+    tasks.every('dead-node-sweep', period, () => this.sweep(onOffline), this.ttlMs);
+  }
+
+  async beat(): Promise<void> {
+    await this.redis.multi().sadd(this.keys.nodes, this.nodeId).set(this.keys.alive(this.nodeId), String(Date.now()), 'PX', Math.floor(this.ttlMs * 0.6)).exec();
+  }
+
+  async sweep(onOffline: (userIds: string[]) => Promise<void>): Promise<void> {
+    const nodes = await this.redis.smembers(this.keys.nodes);
+    for (const node of nodes) {
+      if (node === this.nodeId || (await this.redis.exists(this.keys.alive(node))) === 1) continue;
+      // One survivor cleans up; the lock outlives the work so nobody repeats it.
+      const won = await this.redis.set(this.keys.cleanup(node), this.nodeId, 'PX', this.ttlMs * 2, 'NX');
+      if (won !== 'OK') continue;
+      const offline = await this.presence.removeNode(node);
+      await this.redis.srem(this.keys.nodes, node);
+      this.log.warn({ deadNode: node, usersOffline: offline.length }, 'node stopped beating; its users were marked offline');
+      await onOffline(offline);
+    }
+  }
+
+  /** Graceful stop: the node leaves the registry at once. */
+  async stop(): Promise<void> {
+    await this.redis.multi().srem(this.keys.nodes, this.nodeId).del(this.keys.alive(this.nodeId)).exec();
+  }
+}

@@ -1,0 +1,100 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../domain/metrics.js';
+import type { Bus, DeliveryOptions, LocalDelivery } from './bus.js';
+import type { RedisKeys } from './redis-keys.js';
+import type { RedisPresence } from './redis-presence.js';
+
+/** What travels between nodes: one frame for some users of the receiving node. */
+interface InboxMessage {
+  /** Origin node (diagnostics). */
+  n: string;
+  u: string[];
+  f: string;
+  x?: string;
+  d?: 1;
+}
+
+/**
+ * Cross-node delivery through per-node inboxes: a publish delivers to local
+ * sessions directly, looks up which other nodes host the recipients (the
+ * presence hashes), and publishes the frame once per such node. A node only
+ * receives frames for users it hosts; each session gets a frame once.
+ * Publishes are issued in call order on one connection, so frames from one
+ * node to one user keep their order.
+ */
+export class RedisBus implements Bus {
+  #chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly pub: Redis,
+    private readonly sub: Redis,
+    private readonly keys: RedisKeys,
+    private readonly nodeId: string,
+    private readonly presence: RedisPresence,
+    private readonly local: LocalDelivery,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+  ) {
+    sub.on('messageBuffer', (_channel: Buffer, message: Buffer) => this.#receive(message));
+  }
+
+  async start(): Promise<void> {
+    await this.sub.subscribe(this.keys.inbox(this.nodeId));
+  }
+
+  publish(userIds: readonly string[], frame: string, options: DeliveryOptions = {}): void {
+    this.local.deliver(userIds, frame, options);
+    // Lookups run in order, so remote publishes keep the order of calls.
+    const started = performance.now();
+    const routed = this.presence.nodesOf(userIds).catch((err: unknown) => err as Error);
+    this.#chain = this.#chain.then(async () => {
+      const nodes = await routed;
+      if (nodes instanceof Error) return this.#failed(nodes, userIds.length);
+      const byNode = new Map<string, string[]>();
+      nodes.forEach((list, i) => {
+        for (const node of list) {
+          if (node === this.nodeId) continue;
+          let users = byNode.get(node);
+          if (!users) byNode.set(node, (users = []));
+          users.push(userIds[i] as string);
+        }
+      });
+      if (byNode.size === 0) return;
+      const pipe = this.pub.pipeline();
+      for (const [node, users] of byNode) {
+        const msg: InboxMessage = { n: this.nodeId, u: users, f: frame };
+        if (options.exceptSession) msg.x = options.exceptSession;
+        if (options.droppable) msg.d = 1;
+        pipe.publish(this.keys.inbox(node), JSON.stringify(msg));
+      }
+      try {
+        await pipe.exec();
+        this.metrics.busPublish.observe((performance.now() - started) / 1000);
+      } catch (err) {
+        this.#failed(err as Error, userIds.length);
+      }
+    });
+  }
+
+  #failed(err: Error, recipients: number): void {
+    this.metrics.backendErrors.inc({ backend: 'redis' });
+    this.log.warn({ err: err.message, recipients }, 'cross-node publish failed; recipients catch up from history');
+  }
+
+  #receive(raw: Buffer): void {
+    let msg: InboxMessage;
+    try {
+      msg = JSON.parse(raw.toString('utf8')) as InboxMessage;
+    } catch (err) {
+      this.log.error({ err }, 'unreadable inbox message');
+      return;
+    }
+    this.local.deliver(msg.u, msg.f, { exceptSession: msg.x, droppable: msg.d === 1 });
+  }
+
+  async close(): Promise<void> {
+    await this.#chain;
+    await this.sub.quit().catch(() => undefined);
+  }
+}

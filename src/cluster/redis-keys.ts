@@ -1,0 +1,34 @@
+/** Every Redis name this server uses, under one configurable prefix. */
+export class RedisKeys {
+  constructor(readonly prefix: string) {}
+
+  /** Hash: node id → number of this user's sessions on that node. Exists while the user is online anywhere. */
+  presence(userId: string): string {
+    return `${this.prefix}pres:${userId}`;
+  }
+
+  /** Set of users with sessions on a node (for cleaning up after a dead node). */
+  nodeUsers(nodeId: string): string {
+    return `${this.prefix}node-users:${nodeId}`;
+  }
+
+  /** Set of every known node id. */
+  get nodes(): string {
+    return `${this.prefix}nodes`;
+  }
+
+  /** Key that exists while a node is alive (refreshed by its heartbeat). */
+  alive(nodeId: string): string {
+    return `${this.prefix}alive:${nodeId}`;
+  }
+
+  /** Lock taken by the node that cleans up after a dead one. */
+  cleanup(nodeId: string): string {
+    return `${this.prefix}cleanup:${nodeId}`;
+  }
+
+  /** Pub/sub inbox of one node: frames for users it hosts. */
+  inbox(nodeId: string): string {
+    return `${this.prefix}inbox:${nodeId}`;
+  }
+}

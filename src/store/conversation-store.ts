@@ -46,11 +46,20 @@ export class ConversationStore {
     private readonly membership: MembershipStore,
   ) {}
 
-  /** The DM between two users (ids canonical lowercase), creating it when missing; `created` tells which. */
+  /**
+   * The DM between two users (ids canonical lowercase), creating it when
+   * missing; `created` tells which. Both participants are active members
+   * afterwards: a participant who "left" through the reference server's
+   * DM leave is restored.
+   */
   async findOrCreateDm(a: string, b: string): Promise<{ convId: string; created: boolean }> {
     const [user1, user2] = a < b ? [a, b] : [b, a];
     const existing = await this.#findDm(user1, user2);
-    if (existing) return { convId: existing, created: false };
+    if (existing) {
+      await this.db.kysely.updateTable('members').set({ deleted_at: null, updated_at: new Date() })
+        .where('conversation_id', '=', existing).where('deleted_at', 'is not', null).execute();
+      return { convId: existing, created: false };
+    }
     const convId = crypto.randomUUID();
     const won = await this.db.kysely.transaction().execute(async (trx) => {
       const now = new Date();

@@ -176,7 +176,13 @@ export async function findOrCreateDm(trx: Transaction<Database>, a: string, b: s
   const [user1, user2] = a < b ? [a, b] : [b, a];
   const existing = await trx.selectFrom('dm_participants').select('conversation_id')
     .where('user1_id', '=', user1).where('user2_id', '=', user2).executeTakeFirst();
-  if (existing) return existing.conversation_id;
+  if (existing) {
+    // A participant removed by the reference server's DM "leave" becomes active again, as with `dm {user}`.
+    await trx.updateTable('members').set({ deleted_at: null, updated_at: now })
+      .where('conversation_id', '=', existing.conversation_id).where('user_id', 'in', [user1, user2]).where('deleted_at', 'is not', null)
+      .execute();
+    return existing.conversation_id;
+  }
   const id = randomUUID();
   await trx.insertInto('conversations').values({ id, type: 'dm', created_at: now, updated_at: now }).execute();
   const pair = await trx.insertInto('dm_participants').values({ conversation_id: id, user1_id: user1, user2_id: user2 })

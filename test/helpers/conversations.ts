@@ -68,7 +68,7 @@ export async function ageMessage(s: TestServer, conv: string, seq: number, ms: n
   await k.updateTable('messages').set({ created_at: at }).where('conversation_id', '=', conv).where('seq', '=', seq).execute();
 }
 
-/** Every history page after `after`, oldest first, through `get messages {after}`. */
+/** Every message after `after`, oldest first, through `get messages {after}` until a page comes back empty. */
 export async function historyAfter(c: TestClient, conv: string, after = 0): Promise<Record<string, any>[]> {
   const out: Record<string, any>[] = [];
   for (let from = after; ;) {
@@ -76,7 +76,7 @@ export async function historyAfter(c: TestClient, conv: string, after = 0): Prom
     if (r.code !== 200) throw new Error(`get messages failed: ${JSON.stringify(r)}`);
     const page: Record<string, any>[] = r.params.messages;
     out.push(...page);
-    if (page.length < 100) return out;
+    if (page.length === 0) return out;
     from = page[page.length - 1]!.seq;
   }
 }

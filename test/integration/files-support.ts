@@ -59,12 +59,13 @@ export function hasFfmpeg(): boolean {
   return spawnSync('ffmpeg', ['-version']).status === 0 && spawnSync('ffprobe', ['-version']).status === 0;
 }
 
-/** A short MP4 test clip made with ffmpeg (2 s, 320×240). */
-export function makeVideo(): Buffer {
-  const dir = mkdtempSync(path.join(tmpdir(), 'mvchat-video-'));
+/** A clip made with ffmpeg from a lavfi source, e.g. a 2 s 320×240 MP4 or a 1.5 s WAV tone. */
+export function makeClip(kind: 'mp4' | 'wav'): Buffer {
+  const dir = mkdtempSync(path.join(tmpdir(), 'mvchat-clip-'));
   try {
-    const out = path.join(dir, 'clip.mp4');
-    const r = spawnSync('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=duration=2:size=320x240:rate=10', '-pix_fmt', 'yuv420p', out]);
+    const out = path.join(dir, `clip.${kind}`);
+    const source = kind === 'mp4' ? ['-f', 'lavfi', '-i', 'testsrc=duration=2:size=320x240:rate=10', '-pix_fmt', 'yuv420p'] : ['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1.5'];
+    const r = spawnSync('ffmpeg', ['-v', 'error', ...source, out]);
     if (r.status !== 0) throw new Error(`ffmpeg failed: ${r.stderr.toString()}`);
     return readFileSync(out);
   } finally {

@@ -236,6 +236,7 @@ for (const backend of backends()) {
         assert.deepEqual(pick(await a.client.request('room', { id: conv, action })), [400, 'unknown room action']);
       }
       assert.deepEqual(pick(await a.client.request('room', { id: conv, action: 'create', desc: 'x' })), [400, 'malformed message']);
+      assert.deepEqual(pick(await a.client.request('room', { id: 'new', action: 'create', desc: { public: { fn: 'a\u0000b' } } })), [400, 'malformed message']);
       const pub = await a.client.request('room', { id: 'new', action: 'create' });
       assert.equal(pub.code, 201);
       assert.equal(pub.params.public, null);

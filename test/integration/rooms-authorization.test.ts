@@ -44,7 +44,7 @@ const CASES: Case[] = [
 
 for (const backend of backends()) {
   test(`[${backend}] authorization matrix: room, pin, clear, dm settings, get × owner/admin/member/removed/outsider`, async () => {
-    const s = await startServer(backend);
+    const s = await startServer(backend, { frameRate: 10_000 });
     try {
       const { owner, admin, member, conv } = await roomWithRoles(s);
       const removed = await s.user();

@@ -1,5 +1,5 @@
 import { orFail, pageLimit } from '../../domain/messages/access.js';
-import { mentionItem } from '../../domain/messages/message-view.js';
+import { fitPage, mentionItem } from '../../domain/messages/message-view.js';
 import { ok, type OpResult, type UserOpContext } from '../op.js';
 import type { GetBody } from '../get.js';
 
@@ -7,5 +7,6 @@ import type { GetBody } from '../get.js';
 export async function getMentions(ctx: UserOpContext, body: GetBody): Promise<OpResult> {
   const { services, userId } = ctx;
   const rows = await orFail(services, ctx.log, services.stores.messages.mentions(userId, pageLimit(body.limit), new Date()), 'getMentionsFailed');
-  return ok({ mentions: rows.map((m) => mentionItem(services.cipher, m)) });
+  const items = rows.map((m) => mentionItem(services.cipher, m));
+  return ok({ mentions: fitPage(items, services.config.outboundHardLimit / 2) });
 }

@@ -1,0 +1,138 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { basic, type TestClient } from '../helpers/client.js';
+import { freshPgDatabase, PG_URL, PASSWORD } from '../helpers/server.js';
+import { REDIS_URL, clusterEnv, startNode, type NodeProcess } from '../helpers/node-process.js';
+
+const skip = !PG_URL || !REDIS_URL ? 'needs MVCHAT_TEST_DATABASE_URL and MVCHAT_TEST_REDIS_URL' : false;
+
+async function signUp(node: NodeProcess, name: string): Promise<{ client: TestClient; id: string; token: string }> {
+  const client = await node.connect();
+  const r = await client.request('acc', { user: 'new', scheme: 'basic', secret: basic(name, PASSWORD), login: true, desc: { public: { fn: name } } });
+  assert.equal(r.code, 201, JSON.stringify(r));
+  return { client, id: r.params.user, token: r.params.token };
+}
+
+async function loginOn(node: NodeProcess, token: string): Promise<TestClient> {
+  const c = await node.connect();
+  assert.equal((await c.request('login', { scheme: 'token', secret: token })).code, 200);
+  return c;
+}
+
+async function withCluster(nodes: number, fn: (n: NodeProcess[], env: Record<string, string>) => Promise<void>, extraEnv: Record<string, string> = {}) {
+  const db = await freshPgDatabase();
+  const env = { ...clusterEnv(db.url), ...extraEnv };
+  // Nodes start at the same moment against the empty database: it is migrated once.
+  const started = await Promise.all(Array.from({ length: nodes }, (_, i) => startNode(env, `n${i}-${env.MVCHAT_REDIS_PREFIX}`)));
+  try {
+    await fn(started, env);
+  } finally {
+    await Promise.all(started.map((n) => n.kill()));
+    await db.drop();
+  }
+}
+
+test('DM and room delivery across nodes; a user on two nodes gets every frame once on each session', { skip }, async () => {
+  await withCluster(2, async ([a, b]) => {
+    const alice = await signUp(a!, 'alice_x');
+    const bob = await signUp(b!, 'bob_x');
+    const bobOnA = await loginOn(a!, bob.token);
+    const dm = await alice.client.request('dm', { user: bob.id });
+    assert.equal(dm.code, 201);
+    const conv = dm.params.conv;
+    for (let i = 1; i <= 5; i++) {
+      const r = await alice.client.request('send', { conv, content: { v: 1, text: `m${i}` } });
+      assert.equal(r.code, 202);
+    }
+    for (const c of [bob.client, bobOnA]) {
+      await c.waitFor((f) => f.data?.seq === 5);
+      const seqs = c.frames.filter((f) => f.data?.conv === conv).map((f) => f.data.seq);
+      assert.deepEqual(seqs, [1, 2, 3, 4, 5], 'each session gets each frame once, in order');
+    }
+    // A room spanning both nodes.
+    const room = await alice.client.request('room', { id: 'new', action: 'create', desc: { public: { fn: 'R' } } });
+    const rid = room.params.conv;
+    assert.equal((await alice.client.request('room', { id: rid, action: 'invite', user: bob.id })).code, 200);
+    await bob.client.waitFor((f) => f.info?.what === 'member_joined' && f.info.conv === rid);
+    assert.equal((await bob.client.request('send', { conv: rid, content: { v: 1, text: 'hello room' } })).code, 202);
+    const got = await alice.client.waitFor((f) => f.data?.conv === rid);
+    assert.deepEqual(got.data.content, { v: 1, text: 'hello room' });
+    await bobOnA.waitFor((f) => f.data?.conv === rid);
+    const health = (await (await fetch(`http://127.0.0.1:${a!.port}/health`)).json()) as Record<string, unknown>;
+    assert.equal(health.node, a!.id);
+  });
+});
+
+test('presence across nodes: a watcher sees exactly one on per coming online and one off per going offline', { skip }, async () => {
+  await withCluster(2, async ([a, b]) => {
+    const watcher = await signUp(a!, 'watcher');
+    const subject = await signUp(b!, 'subject');
+    await watcher.client.request('dm', { user: subject.id });
+    subject.client.close();
+    await watcher.client.waitFor((f) => f.pres?.user === subject.id && f.pres.what === 'off');
+    const start = watcher.client.frames.length;
+    const open: { c: TestClient; node: NodeProcess }[] = [];
+    let expectedOn = 0;
+    let seed = 7;
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let step = 0; step < 24; step++) {
+      if (open.length === 0 || (open.length < 3 && rand() < 0.55)) {
+        const node = rand() < 0.5 ? a! : b!;
+        if (open.length === 0) expectedOn++;
+        open.push({ c: await loginOn(node, subject.token), node });
+      } else {
+        const i = Math.floor(rand() * open.length);
+        const [gone] = open.splice(i, 1);
+        gone!.c.close();
+        await gone!.c.closed;
+        const expected = open.filter((o) => o.node === gone!.node).length + (gone!.node === a ? 1 : 0);
+        await waitHealth(gone!.node, (h) => h.sessions === expected);
+      }
+      // Let each transition settle before the next one so the model is exact.
+      if (open.length === 1) await watcher.client.waitFor((f) => watcher.client.frames.indexOf(f) >= start && f.pres?.user === subject.id && f.pres.what === 'on' && countOn() === expectedOn);
+      if (open.length === 0) await watcher.client.waitFor(() => countOff() === expectedOn);
+    }
+    for (const o of open.splice(0)) o.c.close();
+    await watcher.client.waitFor(() => countOff() === expectedOn, 15_000);
+    const seq = presSeq();
+    assert.equal(seq.length, expectedOn * 2);
+    seq.forEach((what, i) => assert.equal(what, i % 2 === 0 ? 'on' : 'off', `frame ${i}`));
+    const lastOff = watcher.client.frames.filter((f) => f.pres?.what === 'off').pop();
+    assert.ok(lastOff?.pres.lastSeen);
+
+    function presSeq(): string[] {
+      return watcher.client.frames.slice(start).filter((f) => f.pres?.user === subject.id).map((f) => f.pres.what);
+    }
+    function countOn() {
+      return presSeq().filter((w) => w === 'on').length;
+    }
+    function countOff() {
+      return presSeq().filter((w) => w === 'off').length;
+    }
+  });
+});
+
+test('a node killed with SIGKILL: its users go offline for watchers within the presence TTL', { skip }, async () => {
+  await withCluster(2, async ([a, b]) => {
+    const watcher = await signUp(a!, 'watch2');
+    const victim = await signUp(b!, 'victim2');
+    await watcher.client.request('dm', { user: victim.id });
+    const r = await watcher.client.request('get', { what: 'user', user: victim.id });
+    assert.equal(r.params.user.online, true, 'online reflects sessions on other nodes');
+    const killedAt = Date.now();
+    await b!.kill();
+    const off = await watcher.client.waitFor((f) => f.pres?.user === victim.id && f.pres.what === 'off', 10_000);
+    assert.ok(Date.now() - killedAt <= 3000 + 1000, `off after ${Date.now() - killedAt} ms`);
+    assert.ok(off.pres.lastSeen);
+    const after = await watcher.client.request('get', { what: 'user', user: victim.id });
+    assert.equal(after.params.user.online, false);
+  }, { MVCHAT_PRESENCE_TTL: '3' });
+});
+
+async function waitHealth(node: NodeProcess, ok: (h: { sessions: number; online: number }) => boolean): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const h = (await (await fetch(`http://127.0.0.1:${node.port}/health`)).json()) as { sessions: number; online: number };
+    if (ok(h)) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -1,0 +1,102 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { LocalPresence } from '../../src/cluster/local-presence.js';
+import { RedisPresence } from '../../src/cluster/redis-presence.js';
+import { RedisKeys } from '../../src/cluster/redis-keys.js';
+import type { Presence } from '../../src/cluster/presence.js';
+import { REDIS_URL } from '../helpers/node-process.js';
+
+interface Impl {
+  name: string;
+  /** Presence instances that share state, one per node. */
+  make(nodes: number): Promise<{ nodes: Presence[]; close(): Promise<void> }>;
+}
+
+const impls: Impl[] = [
+  {
+    name: 'in-process',
+    async make() {
+      const p = new LocalPresence();
+      return { nodes: [p], close: () => p.close() };
+    },
+  },
+];
+if (REDIS_URL) {
+  impls.push({
+    name: 'redis',
+    async make(n) {
+      const prefix = `t${randomUUID().slice(0, 8)}:`;
+      const conns = Array.from({ length: n }, () => new Redis(REDIS_URL));
+      const nodes = conns.map((c, i) => new RedisPresence(c, new RedisKeys(prefix), `n${i}`));
+      return {
+        nodes,
+        async close() {
+          const keys = await conns[0]!.keys(`${prefix}*`);
+          if (keys.length) await conns[0]!.del(...keys);
+          for (const c of conns) c.disconnect();
+        },
+      };
+    },
+  });
+}
+
+for (const impl of impls) {
+  test(`[${impl.name}] presence: first session on comes online, last session off goes offline`, async () => {
+    const { nodes, close } = await impl.make(1);
+    const p = nodes[0]!;
+    try {
+      const u = randomUUID();
+      assert.equal(await p.connect(u), true);
+      assert.equal(await p.connect(u), false);
+      assert.deepEqual([...(await p.online([u, randomUUID()]))], [u]);
+      assert.equal(await p.disconnect(u), false);
+      assert.equal(await p.disconnect(u), true);
+      assert.equal((await p.online([u])).size, 0);
+    } finally {
+      await close();
+    }
+  });
+}
+
+if (REDIS_URL) {
+  test('[redis] presence across nodes: many sessions of one user opening and closing at once on two nodes → exactly one on, one off', async () => {
+    const impl = impls.find((i) => i.name === 'redis')!;
+    for (let round = 0; round < 20; round++) {
+      const { nodes, close } = await impl.make(2);
+      try {
+        const u = randomUUID();
+        const ops = Array.from({ length: 10 }, (_, i) => nodes[i % 2]!);
+        const ons = await Promise.all(ops.map((p) => p.connect(u)));
+        assert.equal(ons.filter(Boolean).length, 1);
+        assert.equal((await nodes[1]!.online([u])).size, 1);
+        const offs = await Promise.all(ops.map((p) => p.disconnect(u)));
+        assert.equal(offs.filter(Boolean).length, 1);
+        assert.equal((await nodes[0]!.online([u])).size, 0);
+      } finally {
+        await close();
+      }
+    }
+  });
+
+  test('[redis] a dead node is removed and only its last-session users go offline', async () => {
+    const impl = impls.find((i) => i.name === 'redis')!;
+    const { nodes, close } = await impl.make(2);
+    try {
+      const [a, b] = nodes as [RedisPresence, RedisPresence];
+      const both = randomUUID();
+      const onlyA = randomUUID();
+      await a.connect(both);
+      await b.connect(both);
+      await a.connect(onlyA);
+      const offline = await b.removeNode('n0');
+      assert.deepEqual(offline, [onlyA]);
+      assert.deepEqual([...(await b.online([both, onlyA]))], [both]);
+    } finally {
+      await close();
+    }
+  });
+} else {
+  test('redis presence conformance', { skip: 'MVCHAT_TEST_REDIS_URL not set' }, () => {});
+}

@@ -28,7 +28,7 @@ if (REDIS_URL) {
     name: 'redis',
     async make(n) {
       const prefix = `t${randomUUID().slice(0, 8)}:`;
-      const conns = Array.from({ length: n }, () => new Redis(REDIS_URL));
+      const conns = Array.from({ length: n }, () => new Redis(REDIS_URL as string));
       const nodes = conns.map((c, i) => new RedisPresence(c, new RedisKeys(prefix), `n${i}`));
       return {
         nodes,

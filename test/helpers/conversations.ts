@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { TestServer } from './server.js';
 import type { TestClient } from './client.js';
 
@@ -7,57 +6,41 @@ export interface Member {
   id: string;
 }
 
-/** The DM between a and b, through the real `dm` op (written directly while that op is not available). */
-export async function dmBetween(s: TestServer, a: Member, b: Member): Promise<string> {
+/** The DM between a and b, through the real `dm` op. */
+export async function dmBetween(_s: TestServer, a: Member, b: Member): Promise<string> {
   const r = await a.client.request('dm', { user: b.id });
-  if (r.code === 200 || r.code === 201) return r.params.conv;
-  if (!(r.code === 500 && r.text === 'internal error')) throw new Error(`dm failed: ${JSON.stringify(r)}`);
-  const conv = randomUUID();
-  const [user1_id, user2_id] = [a.id, b.id].sort() as [string, string];
-  const k = s.app.services.stores.db.kysely;
-  await k.insertInto('conversations').values({ id: conv, type: 'dm' }).execute();
-  await k.insertInto('dm_participants').values({ conversation_id: conv, user1_id, user2_id }).execute();
-  await k.insertInto('members').values([{ conversation_id: conv, user_id: a.id }, { conversation_id: conv, user_id: b.id }]).execute();
-  return conv;
+  if (r.code !== 200 && r.code !== 201) throw new Error(`dm failed: ${JSON.stringify(r)}`);
+  return r.params.conv;
 }
 
-/** A room owned by `owner` with `others` as members, through `room create`/`invite` when available. */
-export async function roomWith(s: TestServer, owner: Member, others: Member[]): Promise<string> {
+/** A room owned by `owner` with `others` as members, through `room create` and `invite`. */
+export async function roomWith(_s: TestServer, owner: Member, others: Member[]): Promise<string> {
   const r = await owner.client.request('room', { id: 'new', action: 'create', desc: { public: { fn: 'room' } } });
-  if (r.code === 201) {
-    const conv: string = r.params.conv;
-    for (const o of others) {
-      const inv = await owner.client.request('room', { id: conv, action: 'invite', user: o.id });
-      if (inv.code !== 200) throw new Error(`room invite failed: ${JSON.stringify(inv)}`);
-    }
-    return conv;
+  if (r.code !== 201) throw new Error(`room create failed: ${JSON.stringify(r)}`);
+  const conv: string = r.params.conv;
+  for (const o of others) {
+    const inv = await owner.client.request('room', { id: conv, action: 'invite', user: o.id });
+    if (inv.code !== 200) throw new Error(`room invite failed: ${JSON.stringify(inv)}`);
   }
-  if (!(r.code === 500 && r.text === 'internal error')) throw new Error(`room create failed: ${JSON.stringify(r)}`);
-  const conv = randomUUID();
-  const k = s.app.services.stores.db.kysely;
-  await k.insertInto('conversations').values({ id: conv, type: 'room', owner_id: owner.id }).execute();
-  await k.insertInto('members').values([
-    { conversation_id: conv, user_id: owner.id, role: 'owner' },
-    ...others.map((o) => ({ conversation_id: conv, user_id: o.id })),
-  ]).execute();
   return conv;
 }
 
-/** Marks a membership removed (as `leave`/`kick` do). */
+/** Marks a membership removed as `leave`/`kick` do (also for DMs, which no request can leave). */
 export async function removeMember(s: TestServer, conv: string, userId: string): Promise<void> {
   await s.app.services.stores.db.kysely.updateTable('members').set({ deleted_at: new Date() })
     .where('conversation_id', '=', conv).where('user_id', '=', userId).execute();
 }
 
-/** Sets `blocker`'s blocked flag on a DM (as `dm {conv, blocked}` does). */
-export async function setBlocked(s: TestServer, conv: string, blocker: string, blocked: boolean): Promise<void> {
-  await s.app.services.stores.db.kysely.updateTable('members').set({ blocked })
-    .where('conversation_id', '=', conv).where('user_id', '=', blocker).execute();
+/** `blocker` blocks the other DM participant, through `dm {conv, blocked}`. */
+export async function setBlocked(blocker: Member, conv: string, blocked: boolean): Promise<void> {
+  const r = await blocker.client.request('dm', { conv, blocked });
+  if (r.code !== 200) throw new Error(`dm blocked failed: ${JSON.stringify(r)}`);
 }
 
-/** Sets the conversation's disappearing TTL in seconds (null = off). */
-export async function setDisappearingTtl(s: TestServer, conv: string, ttl: number | null): Promise<void> {
-  await s.app.services.stores.db.kysely.updateTable('conversations').set({ disappearing_ttl: ttl }).where('id', '=', conv).execute();
+/** Sets the conversation's disappearing TTL in seconds (0 = off), through `dm {conv, disappearingTTL}`. */
+export async function setDisappearingTtl(member: Member, conv: string, ttl: number): Promise<void> {
+  const r = await member.client.request('dm', { conv, disappearingTTL: ttl });
+  if (r.code !== 200) throw new Error(`dm disappearingTTL failed: ${JSON.stringify(r)}`);
 }
 
 /** Moves a message's creation time into the past (edit and unsend windows). */

@@ -58,7 +58,7 @@ const quiet = pino({ level: process.env.MVCHAT_TEST_LOG ?? 'silent' });
 /** Starts a real server on a free loopback port with its own data folder (and database). */
 export async function startServer(backend: Backend = 'sqlite', overrides: Partial<Config> = {}, options: AppOptions = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'mvchat-test-'));
-  const pgdb = backend === 'postgres' ? await freshPgDatabase() : null;
+  const pgdb = backend === 'postgres' && !overrides.databaseUrl ? await freshPgDatabase() : null;
   const config = loadConfig(
     { MVCHAT_DATA_DIR: dataDir, MVCHAT_AUTH_LIMIT: '0' },
     {
@@ -66,8 +66,8 @@ export async function startServer(backend: Backend = 'sqlite', overrides: Partia
       port: 0,
       tokenKey: randomBytes(32),
       encryptionKeys: [randomBytes(32)],
-      databaseUrl: pgdb?.url ?? null,
       ...overrides,
+      databaseUrl: pgdb?.url ?? overrides.databaseUrl ?? null,
     },
   );
   const app = await createApp(config, { logger: quiet, ...options });

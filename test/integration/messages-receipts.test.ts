@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { backends, startServer, type TestServer } from '../helpers/server.js';
 import { dmBetween, removeMember, roomWith, setDisappearingTtl } from '../helpers/conversations.js';
+import type { Frame } from '../helpers/client.js';
 
 async function withServer(backend: Parameters<typeof startServer>[0], fn: (s: TestServer) => Promise<void>, overrides = {}): Promise<void> {
   const s = await startServer(backend, overrides);
@@ -14,7 +15,7 @@ async function withServer(backend: Parameters<typeof startServer>[0], fn: (s: Te
 }
 
 const text = (t: string) => ({ v: 1, text: t });
-const seqsOf = (r: { params: { messages: { seq: number }[] } }) => r.params.messages.map((m) => m.seq);
+const seqsOf = (r: Frame): number[] => r.params.messages.map((m: { seq: number }) => m.seq);
 
 for (const backend of backends()) {
   test(`[${backend}] read and recv: never move backwards, notify others, need active membership`, () =>
@@ -125,7 +126,7 @@ for (const backend of backends()) {
       assert.deepEqual(seqsOf(await page({ after: 55 })), [56, 57, 58, 59, 60]);
       assert.deepEqual(seqsOf(await page({ after: 0, limit: 2 })), [1, 2]);
       assert.deepEqual(seqsOf(await page({ after: 5, before: 9 })), [6, 7, 8]);
-      await s.app.services.stores.db.kysely.updateTable('members').set({ clear_seq: 58 }).where('conversation_id', '=', conv).where('user_id', '=', eli.id).execute();
+      assert.equal((await eli.client.request('clear', { conv, seq: 58 })).code, 200);
       assert.deepEqual(seqsOf(await page({})), [60, 59]);
       assert.deepEqual(seqsOf(await page({ after: 3 })), [59, 60]);
       for (const [body, code, t] of [
@@ -157,7 +158,7 @@ for (const backend of backends()) {
       assert.deepEqual((await ann.client.request('get', { what: 'mentions', limit: 1 })).params.mentions.length, 1);
       await ann.client.request('delete', { conv: room, seq: 4 });
       await owner.client.request('delete', { conv: room, seq: 3, forEveryone: true });
-      await s.app.services.stores.db.kysely.updateTable('members').set({ clear_seq: 1 }).where('conversation_id', '=', room).where('user_id', '=', ann.id).execute();
+      assert.equal((await ann.client.request('clear', { conv: room, seq: 1 })).code, 200);
       r = await ann.client.request('get', { what: 'mentions' });
       assert.deepEqual(r.params.mentions.map((m: { seq: number }) => m.seq), [2]);
       await removeMember(s, room, ann.id);
@@ -172,7 +173,7 @@ for (const backend of backends()) {
       const conv = await dmBetween(s, dana, eli);
       await dana.client.request('send', { conv, content: text('look once'), viewOnce: true });
       await dana.client.request('send', { conv, content: text('stays') });
-      await setDisappearingTtl(s, conv, 3600);
+      await setDisappearingTtl(dana, conv, 3600);
       const before = await eli.client.request('get', { what: 'messages', conv });
       assert.deepEqual(before.params.messages.map((m: { seq: number; viewOnce?: boolean }) => [m.seq, m.viewOnce ?? false]), [[2, false], [1, true]]);
       const readAt = Date.now();
@@ -193,7 +194,7 @@ for (const backend of backends()) {
       const eli = await s.user();
       const conv = await dmBetween(s, dana, eli);
       await dana.client.request('send', { conv, content: text('brief') });
-      await setDisappearingTtl(s, conv, 10);
+      await setDisappearingTtl(dana, conv, 10);
       await eli.client.request('read', { conv, seq: 1 });
       assert.deepEqual(seqsOf(await eli.client.request('get', { what: 'messages', conv })), [1]);
       await s.app.services.stores.db.kysely.updateTable('message_reads').set({ expires_at: new Date(Date.now() - 1000) }).where('user_id', '=', eli.id).execute();

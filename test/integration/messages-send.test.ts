@@ -122,7 +122,7 @@ for (const backend of backends()) {
       const dana = await s.user();
       const eli = await s.user();
       const dm = await dmBetween(s, dana, eli);
-      await setBlocked(s, dm, eli.id, true);
+      await setBlocked(eli, dm, true);
       const b = await dana.client.request('send', { conv: dm, content: { v: 1, text: 'x' } });
       assert.deepEqual([b.code, b.text], [403, 'blocked']);
       assert.equal((await eli.client.request('send', { conv: dm, content: { v: 1, text: 'x' } })).code, 202);

@@ -24,6 +24,15 @@ export async function up({ db, t, dialect }: MigrationContext): Promise<void> {
     .addPrimaryKeyConstraint('message_mentions_pkey', ['message_id', 'user_id'])
     .execute();
   await db.schema.createIndex('idx_message_mentions_user').on('message_mentions').columns(['user_id', 'created_at']).execute();
+  if (dialect === 'postgres') {
+    // Messages written by the reference keep their mentions in head; index them.
+    await sql`INSERT INTO message_mentions (message_id, user_id, conversation_id, created_at)
+      SELECT m.id, (x->>'userId')::uuid, m.conversation_id, m.created_at
+      FROM messages m, jsonb_array_elements(m.head->'mentions') x
+      WHERE jsonb_typeof(m.head->'mentions') = 'array'
+        AND x->>'userId' ~* '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'
+      ON CONFLICT DO NOTHING`.execute(db);
+  }
 
   await db.schema
     .createTable('message_files')

@@ -26,7 +26,7 @@ export function userIdOrFail(raw: string): string {
   return parseUuid(raw) ?? fail('invalidUserId');
 }
 
-/** The requester's active membership, or `403 not a member` (removed members included, §12 item 1). */
+/** The active membership, or `403 not a member`: members who left or were kicked are refused too (§12 item 1). */
 export async function activeMembershipOrFail(ctx: OpContext, convId: string, userId: string): Promise<MembershipRecord> {
   const m = await step(ctx, 'databaseError', () => ctx.services.stores.membership.getActiveMembership(convId, userId));
   return m ?? fail('notMember');

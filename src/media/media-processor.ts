@@ -26,6 +26,11 @@ const DEFAULTS: ProcessorOptions = { concurrency: 2, budgetMs: 120_000, staleMs:
  * reason, and pending files abandoned by a crash are taken up again by the
  * recovery sweep (at start and then periodically).
  */
+/** Whether a file of this type has metadata or a thumbnail to extract. */
+export function needsProcessing(mime: string): boolean {
+  return isDecodableImage(mime) || mime.startsWith('video/') || mime.startsWith('audio/');
+}
+
 export class MediaProcessor {
   readonly #queue: FileRecord[] = [];
   readonly #queued = new Set<string>();
@@ -95,21 +100,25 @@ export class MediaProcessor {
     const deadline = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`processing took longer than ${workMs} ms`)), workMs);
     });
+    let meta: MediaMetadata | null;
     try {
-      const meta = await Promise.race([this.#analyse(file, workMs), deadline]);
-      await this.files.markReady(file.id, meta);
+      meta = await Promise.race([this.#analyse(file, workMs), deadline]);
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       this.log.warn({ file: file.id, mime: file.mime, reason }, 'media processing failed');
       await this.files.markFailed(file.id, reason);
+      return;
     } finally {
       clearTimeout(timer);
     }
+    // A store error here is logged by the task owner; the file stays pending and the recovery sweep retries it.
+    await this.files.markReady(file.id, meta);
   }
 
   /** Metadata for the file, or null when there is nothing to extract. */
   async #analyse(file: FileRecord, workMs: number): Promise<MediaMetadata | null> {
     const kind = file.mime.split('/')[0];
+    if (!needsProcessing(file.mime)) return null;
     if (isDecodableImage(file.mime)) {
       return this.storage.withLocalPath(file.location, (p) => processImage(p, file.mime, Math.ceil(workMs / 1000)));
     }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import type { FileStore } from '../store/file-store.js';
 import type { FileStorage } from './file-storage.js';
-import type { MediaProcessor } from './media-processor.js';
+import { needsProcessing, type MediaProcessor } from './media-processor.js';
 import { detectMime } from './detect-type.js';
 
 export interface IntakeDeps {
@@ -27,8 +27,8 @@ export type IntakeResult =
 /**
  * Turns a fully received temp file into a file record (PROTOCOL §9.2 steps
  * 4–6): type from the bytes, content stored once per hash, a new row per
- * upload, processing queued when no ready twin exists. The temp file is
- * consumed either way.
+ * upload, processing queued when the type has something to extract and no
+ * ready twin exists. The temp file is consumed either way.
  */
 export async function acceptUpload(deps: IntakeDeps, u: ReceivedUpload): Promise<IntakeResult> {
   let mime: string;
@@ -43,7 +43,7 @@ export async function acceptUpload(deps: IntakeDeps, u: ReceivedUpload): Promise
   try {
     // Stored bytes are left in place if this fails: another row may share them, and a later identical upload reuses them.
     const { file, deduplicated } = await deps.files.create({
-      id, uploaderId: u.uploaderId, mime, size: u.size, originalName: u.originalName, location: u.hash, hash: u.hash,
+      id, uploaderId: u.uploaderId, mime, size: u.size, originalName: u.originalName, location: u.hash, hash: u.hash, needsProcessing: needsProcessing(mime),
     });
     if (file.status === 'pending') deps.processor.enqueue(file);
     return { ok: true, id, mime: file.mime, size: file.size, deduplicated };

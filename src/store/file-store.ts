@@ -1,4 +1,3 @@
-import { sql } from 'kysely';
 import type { Db } from './database.js';
 
 export type FileStatus = 'pending' | 'ready' | 'failed';
@@ -24,6 +23,8 @@ export interface NewFile {
   originalName: string | null;
   location: string;
   hash: string;
+  /** False for types with nothing to extract: such a file is ready at once. */
+  needsProcessing: boolean;
 }
 
 export interface MediaMetadata {
@@ -59,7 +60,7 @@ export class FileStore {
   /**
    * Records an upload in one transaction. When a ready file with the same hash
    * exists, the new row is ready at once and copies its metadata
-   * (`deduplicated`); otherwise it is pending and needs processing.
+   * (`deduplicated`); otherwise it is pending when it needs processing.
    */
   async create(f: NewFile): Promise<{ file: FileRecord; deduplicated: boolean }> {
     return this.db.kysely.transaction().execute(async (trx) => {
@@ -74,7 +75,7 @@ export class FileStore {
         original_name: f.originalName,
         location: twin?.location ?? f.location,
         hash: f.hash,
-        status: twin ? 'ready' : 'pending',
+        status: twin || !f.needsProcessing ? 'ready' : 'pending',
       }).execute();
       if (twin) {
         const meta = await trx.selectFrom('file_metadata').selectAll().where('file_id', '=', twin.id).executeTakeFirst();
@@ -175,11 +176,5 @@ export class FileStore {
       if (Number(r.numUpdatedRows) === 1) claimed.push(this.#file(row));
     }
     return claimed;
-  }
-
-  /** Whether any row (any status) still points at these bytes. */
-  async locationInUse(location: string): Promise<boolean> {
-    const row = await this.db.kysely.selectFrom('files').select(sql<number>`1`.as('one')).where('location', '=', location).limit(1).executeTakeFirst();
-    return row !== undefined;
   }
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { startServer, backends } from '../helpers/server.js';
 import type { Frame } from '../helpers/client.js';
-import { insertMessage, pick } from '../helpers/conversation-fixtures.js';
+import { insertMessage, pick, type TestUser } from '../helpers/conversation-fixtures.js';
 
 for (const backend of backends()) {
   test(`[${backend}] dm start: created once, then fetched, with the peer's summary`, async () => {
@@ -62,7 +62,7 @@ for (const backend of backends()) {
     const s = await startServer(backend);
     try {
       // 8 users, every one of the 28 pairs started from both sides at the same moment.
-      const users = [];
+      const users: TestUser[] = [];
       for (let i = 0; i < 8; i++) users.push(await s.user());
       const pairs = users.flatMap((a, i) => users.slice(i + 1).map((b) => [a, b] as const));
       const results = await Promise.all(pairs.map(async ([a, b]) => {

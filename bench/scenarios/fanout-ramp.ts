@@ -1,0 +1,32 @@
+import type { LoadRun, Sender } from '../lib/load-run.js';
+import { fmt, type StepPoint } from './context.js';
+
+export const P99_LIMIT_MS = 250;
+const GROWTH = 1.5;
+const MAX_STEPS = 24;
+
+export interface RampResult {
+  points: StepPoint[];
+  /** Deliveries per second of the best step that kept p99 ≤ 250 ms with nothing lost. */
+  sustainable: number;
+}
+
+/**
+ * Raises the send rate into one room step by step until p99 send→deliver
+ * latency passes 250 ms or anything is lost, refused or disconnected.
+ */
+export async function rampFanout(run: LoadRun, senders: Sender[], members: number, stepMs: number, log: (s: string) => void): Promise<RampResult> {
+  const recipients = members - 1;
+  const points: StepPoint[] = [];
+  let sustainable = 0;
+  for (let step = 0, offered = 2000; step < MAX_STEPS; step++, offered *= GROWTH) {
+    const rate = offered / recipients;
+    const p = await run.phase({ senders, durationMs: stepMs, recipientsPerMessage: recipients, rate });
+    const passed = p.lost === 0 && p.failed === 0 && p.closedClients === 0 && p.latency.p99 <= P99_LIMIT_MS;
+    points.push({ offeredDeliveries: offered, deliveredPerSec: p.deliveredPerSec, p50: p.latency.p50, p99: p.latency.p99, lost: p.lost, failed: p.failed, passed, cpu: p.cpu });
+    log(`    offered ${fmt(offered)} deliveries/s (${fmt(rate, 1)} msg/s): delivered ${fmt(p.deliveredPerSec)}/s p50 ${fmt(p.latency.p50, 1)} ms p99 ${fmt(p.latency.p99, 1)} ms lost ${p.lost} failed ${p.failed} closed ${p.closedClients} cpu server ${p.cpu.server.join('+')}% workers ${p.cpu.workers.join('+')}%${passed ? '' : '  <- limit'}`);
+    if (!passed) break;
+    sustainable = Math.max(sustainable, p.deliveredPerSec);
+  }
+  return { points, sustainable };
+}

@@ -94,6 +94,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     rejectFrame: (s, raw) => dispatcher.rejectFrame(s, raw),
     userChanged: (s, from, to) => lifecycle.userChanged(s, from, to),
     closed: (s, user) => lifecycle.closed(s, user),
+    slowConsumer: () => metrics.slowConsumerCloses.inc(),
   };
   const origins = new OriginPolicy(config.allowedOrigins);
   const gateway = new WsGateway(

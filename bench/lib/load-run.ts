@@ -51,6 +51,7 @@ export class LoadRun {
   static async open(servers: TargetServer[], specs: ClientSpec[], workers: number, concurrency = 50): Promise<{ run: LoadRun; seconds: number; opened: number; failed: number; cpu: CpuShare; firstError: string | null }> {
     const pool = WorkerPool.start(workers);
     const run = new LoadRun(pool, servers);
+    await pool.all(() => ({ cmd: 'ping' as const })); // worker start-up is not part of the measurement
     const w = pool.workers.length;
     const t0 = performance.now();
     const cpu0 = run.#cpuStart();

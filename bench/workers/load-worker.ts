@@ -133,6 +133,7 @@ process.on('message', (msg: WorkerCommand) => {
     if (msg.cmd === 'open') await open(msg);
     else if (msg.cmd === 'load') await load(msg);
     else if (msg.cmd === 'collect') collect(msg.phase);
+    else if (msg.cmd === 'ping') reply({ cmd: 'ping', cpuMs: cpuMs() });
     else {
       for (const c of clients) c?.close();
       reply({ cmd: 'close', cpuMs: cpuMs() });

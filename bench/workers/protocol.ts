@@ -7,6 +7,7 @@ export type WorkerCommand =
   | { cmd: 'load'; phase: number; senders: SenderSpec[]; durationMs: number; mode: 'open'; rate: number }
   | { cmd: 'load'; phase: number; senders: SenderSpec[]; durationMs: number; mode: 'closed'; window: number }
   | { cmd: 'collect'; phase: number }
+  | { cmd: 'ping' }
   | { cmd: 'close' };
 
 /** Client `client` (index into the opened list) posts into `conv`. */
@@ -24,5 +25,6 @@ export type WorkerReply =
   | ({ cmd: 'open'; opened: number; failed: number; firstError: string | null; ms: number } & Cpu)
   | ({ cmd: 'load'; sent: number; acked: number; failed: number; ackLatency: HistogramData; ms: number } & Cpu)
   | ({ cmd: 'collect'; delivered: number; latency: HistogramData; closedClients: number } & Cpu)
+  | ({ cmd: 'ping' } & Cpu)
   | ({ cmd: 'close' } & Cpu)
   | { cmd: 'error'; message: string };

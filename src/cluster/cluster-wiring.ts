@@ -17,9 +17,10 @@ export const clusterWiring: NonNullable<AppOptions['cluster']> = async ({ regist
   const url = config.redisUrl;
   if (!url) throw new Error('cluster mode needs REDIS_URL');
   const clog = log.child({ component: 'redis' });
-  const options = { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, retryStrategy: (n: number) => Math.min(100 * n, 2000) };
+  // A Redis that hangs (paused, overloaded) must not hang logins or closes: commands time out.
+  const options = { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2000, lazyConnect: true, retryStrategy: (n: number) => Math.min(100 * n, 2000) };
   const pub = new Redis(url, options);
-  const sub = new Redis(url, { ...options, enableOfflineQueue: true, maxRetriesPerRequest: null });
+  const sub = new Redis(url, { ...options, commandTimeout: undefined, enableOfflineQueue: true, maxRetriesPerRequest: null });
   let firstReady = true;
   for (const [name, conn] of [['commands', pub], ['subscriber', sub]] as const) {
     conn.on('error', (err: Error) => {

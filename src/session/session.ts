@@ -19,6 +19,8 @@ export interface SessionHooks {
   rejectFrame(session: Session, raw: Buffer | string): void;
   userChanged(session: Session, from: string | null, to: string): Promise<void>;
   closed(session: Session, userId: string | null): void;
+  /** Counted by metrics. */
+  slowConsumer?(session: Session): void;
 }
 
 /** Frames a session may still queue before it is treated as flooding. */
@@ -124,8 +126,10 @@ export class Session implements OpSession {
       this.droppedFrames++;
       return;
     }
-    if (buffered + frame.length > this.limits.outboundHardLimit) {
+    // One large reply (a history page) to a reader that keeps up is always let through.
+    if (buffered > 0 && buffered + frame.length > this.limits.outboundHardLimit) {
       this.log.info({ buffered }, 'closing slow consumer');
+      this.hooks.slowConsumer?.(this);
       this.close(CloseCode.SLOW_CONSUMER);
       return;
     }

@@ -32,6 +32,9 @@ export function openDb(opts: { databaseUrl: string | null; dataDir: string; pool
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 20, connectionTimeoutMillis: 5000 });
     // An idle client that errors (server restart) must not crash the process; the pool replaces it.
     pool.on('error', () => {});
+    // A checked-out client whose connection drops emits 'error' as well as failing its query;
+    // without a listener that event would end the process. The failed query carries the error.
+    pool.on('connect', (client) => client.on('error', () => {}));
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { kysely, dialect: 'postgres', codec: codecFor('postgres'), close: () => kysely.destroy() };
   }

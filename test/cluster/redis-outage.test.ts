@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { basic } from '../helpers/client.js';
-import { freshPgDatabase, PG_URL, PASSWORD } from '../helpers/server.js';
+import { freshPgDatabase, PG_URL, PASSWORD, startServer } from '../helpers/server.js';
+import { TestClient } from '../helpers/client.js';
+import { clusterWiring } from '../../src/cluster/cluster-wiring.js';
 import { REDIS_URL, clusterEnv, startNode } from '../helpers/node-process.js';
 
 const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
@@ -85,3 +87,40 @@ test('Redis restarted during load: every acknowledged message is in history and 
   }
 });
 
+
+test('sockets opening and closing while Redis is paused leave every index at once (DEFECTS 6)', { skip: !hasRedisServer && 'redis-server binary not installed' }, async () => {
+  const port = await freePort();
+  const redis = await startRedis(port);
+  const s = await startServer('sqlite', { redisUrl: `redis://127.0.0.1:${port}`, redisPrefix: 'churn:', frameRate: 1000 }, { cluster: clusterWiring });
+  try {
+    const u = await s.user('churner');
+    redis.kill('SIGSTOP');
+    for (let batch = 0; batch < 10; batch++) {
+      const clients = await Promise.all(Array.from({ length: 200 }, () => TestClient.connect(s.url)));
+      const logins = await Promise.all(clients.map((c) => c.request('login', { scheme: 'token', secret: u.token })));
+      for (const l of logins) assert.equal(l.code, 200, 'login works while Redis hangs');
+      for (const c of clients) c.ws.terminate();
+      await Promise.all(clients.map((c) => c.closed));
+    }
+    const deadline = Date.now() + 5000;
+    while (s.app.registry.sessionCount !== 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(s.app.registry.sessionCount, 1);
+    u.client.close();
+    await u.client.closed;
+    while (s.app.registry.sessionCount !== 0 && Date.now() < deadline + 5000) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(s.app.registry.sessionCount, 0);
+    assert.equal(s.app.registry.userCount, 0);
+    redis.kill('SIGCONT');
+    // Once Redis answers again, presence settles: the user is offline.
+    let online = true;
+    for (let i = 0; i < 100 && online; i++) {
+      online = (await s.app.services.presence.online([u.id])).size > 0;
+      if (online) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(online, false);
+  } finally {
+    redis.kill('SIGCONT');
+    await s.close();
+    redis.kill('SIGKILL');
+  }
+});

@@ -66,3 +66,22 @@ test('droppable frames are dropped past the soft limit; the hard limit closes wi
   session.send('x'.repeat(3000));
   assert.equal(socket.closedWith, 4009);
 });
+
+test('one reply larger than the hard limit still reaches a reader that keeps up', () => {
+  const log = pino({ level: 'silent' });
+  const hooks: SessionHooks = { handleFrame: async () => {}, rejectFrame: () => {}, userChanged: async () => {}, closed: () => {} };
+  const sent: string[] = [];
+  const socket: SocketLike & { closedWith?: number } = {
+    bufferedAmount: 0,
+    send: (d) => void sent.push(d),
+    close(code) {
+      this.closedWith = code;
+    },
+    terminate() {},
+    ping() {},
+  };
+  const session = new Session(socket, '::1', hooks, { frameRate: 30, authTimeoutMs: 60_000, outboundSoftLimit: 1024, outboundHardLimit: 4096 }, log);
+  session.send('x'.repeat(10_000));
+  assert.equal(sent.length, 1);
+  assert.equal(socket.closedWith, undefined);
+});

@@ -26,19 +26,3 @@ export function historyItem(cipher: ContentCipher, m: MessageRecord): Record<str
 export function mentionItem(cipher: ContentCipher, m: MessageRecord): Record<string, unknown> {
   return { conv: m.conversationId, seq: m.seq, from: m.from, ts: formatTs(m.createdAt), content: historyContent(cipher, m), head: m.head };
 }
-
-/**
- * The leading items whose JSON fits in `budget` characters (at least one):
- * a reply larger than the session's outbound hard limit would close the
- * socket, so such a page is cut short instead.
- */
-export function fitPage<T>(items: readonly T[], budget: number): T[] {
-  const out: T[] = [];
-  let size = 0;
-  for (const item of items) {
-    size += JSON.stringify(item).length;
-    if (size > budget && out.length > 0) break;
-    out.push(item);
-  }
-  return out;
-}

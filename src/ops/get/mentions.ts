@@ -1,5 +1,5 @@
 import { orFail, pageLimit } from '../../domain/messages/access.js';
-import { fitPage, mentionItem } from '../../domain/messages/message-view.js';
+import { mentionItem } from '../../domain/messages/message-view.js';
 import { ok, type OpResult, type UserOpContext } from '../op.js';
 import type { GetBody } from '../get.js';
 
@@ -8,5 +8,5 @@ export async function getMentions(ctx: UserOpContext, body: GetBody): Promise<Op
   const { services, userId } = ctx;
   const rows = await orFail(services, ctx.log, services.stores.messages.mentions(userId, pageLimit(body.limit), new Date()), 'getMentionsFailed');
   const items = rows.map((m) => mentionItem(services.cipher, m));
-  return ok({ mentions: fitPage(items, services.config.outboundHardLimit / 2) });
+  return ok({ mentions: items });
 }

@@ -1,5 +1,5 @@
 import { activeMember, convId, orFail, pageLimit } from '../../domain/messages/access.js';
-import { fitPage, historyItem } from '../../domain/messages/message-view.js';
+import { historyItem } from '../../domain/messages/message-view.js';
 import { fail } from '../../protocol/errors.js';
 import { ok, type OpResult, type UserOpContext } from '../op.js';
 import type { GetBody } from '../get.js';
@@ -7,8 +7,7 @@ import type { GetBody } from '../get.js';
 /**
  * PROTOCOL §3.8.3 for active members. Hidden: seq ≤ clear_seq, deleted for
  * me, expired for me (by time, §5.5). Added: `after: N` (N ≥ 0) returns
- * seq > N oldest first, for catching up after a reconnect. A page whose
- * JSON would pass half the outbound hard limit holds fewer than `limit` items.
+ * seq > N oldest first, for catching up after a reconnect.
  */
 export async function getMessages(ctx: UserOpContext, body: GetBody): Promise<OpResult> {
   const { services, userId } = ctx;
@@ -25,5 +24,5 @@ export async function getMessages(ctx: UserOpContext, body: GetBody): Promise<Op
     now: new Date(),
   }), 'getMessagesFailed');
   const items = rows.map((m) => historyItem(services.cipher, m));
-  return ok({ messages: fitPage(items, services.config.outboundHardLimit / 2) });
+  return ok({ messages: items });
 }

@@ -61,7 +61,7 @@ export function summarizeProfile(file: string, top = 15): ProfileSummary {
   }
   const pct = (us: number) => Math.round((us / Math.max(1, busy)) * 1000) / 10;
   return {
-    file: path.relative(ROOT, file),
+    file: path.relative(ROOT, path.resolve(file)),
     totalMs: Math.round(busy / 1000),
     top: [...byFn.values()].sort((a, b) => b.us - a.us).slice(0, top).map((e) => ({ fn: e.fn, where: e.where, selfMs: Math.round(e.us / 1000), percent: pct(e.us) })),
     byOrigin: [...byOrigin.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([o, us]) => ({ fn: o, where: '', selfMs: Math.round(us / 1000), percent: pct(us) })),

@@ -7,6 +7,7 @@ import { infoFrame } from '../protocol/frames.js';
 import { formatTs } from '../protocol/time.js';
 import { ok, type UserOp } from './op.js';
 import { anyJson, object, seq, uuidish } from './schema-parts.js';
+import { sealContent } from '../domain/messages/seal.js';
 
 interface EditBody {
   conv?: string;
@@ -40,13 +41,7 @@ export const edit: UserOp<EditBody> = {
     const checked = checkContent(body.content);
     if (!checked.ok) fail('invalidContent', checked.error);
 
-    let sealed: { keyId: number; blob: Buffer };
-    try {
-      sealed = services.cipher.encrypt(Buffer.from(JSON.stringify(body.content), 'utf8'));
-    } catch (err) {
-      ctx.log.error({ err }, 'content encryption failed');
-      fail('encryptionFailed');
-    }
+    const sealed = sealContent(services, ctx.log, body.content);
     const editedAt = formatTs(now);
     const outcome = await services.stores.messages.edit(conv, body.seq, {
       content: sealed.blob,

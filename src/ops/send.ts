@@ -9,6 +9,7 @@ import { formatTs } from '../protocol/time.js';
 import type { Stored } from '../store/message-store.js';
 import type { UserOp } from './op.js';
 import { anyJson, bool, int, object, str, uuidish } from './schema-parts.js';
+import { sealContent } from '../domain/messages/seal.js';
 
 interface SendBody {
   conv?: string;
@@ -50,15 +51,7 @@ export const send: UserOp<SendBody> = {
     if (ttl !== undefined && !ALLOWED_TTLS.includes(ttl)) fail('invalidViewOnceTtl');
     const nonce = body.nonce ? body.nonce : null;
     const head = sendHead({ replyTo: body.replyTo, viewOnce, viewOnceTtl: ttl, mentions: checked.mentions });
-
-    // The dispatcher parsed the frame, so the stored text is the content re-serialized (whitespace normalized).
-    let sealed: { keyId: number; blob: Buffer };
-    try {
-      sealed = services.cipher.encrypt(Buffer.from(JSON.stringify(body.content), 'utf8'));
-    } catch (err) {
-      ctx.log.error({ err }, 'content encryption failed');
-      fail('encryptionFailed');
-    }
+    const sealed = sealContent(services, ctx.log, body.content);
 
     const publisher = orderedPublisher(services, services.log);
     let reserved: number | null = null;

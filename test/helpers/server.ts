@@ -97,3 +97,13 @@ export async function startServer(backend: Backend = 'sqlite', overrides: Partia
   };
   return server;
 }
+
+/** Runs `fn` against a fresh server and always closes it. */
+export async function withServer(backend: Backend, fn: (s: TestServer) => Promise<void>, overrides: Partial<Config> = {}): Promise<void> {
+  const s = await startServer(backend, overrides);
+  try {
+    await fn(s);
+  } finally {
+    await s.close();
+  }
+}

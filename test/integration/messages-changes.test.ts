@@ -1,17 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { backends, startServer, type TestServer } from '../helpers/server.js';
+import { backends, withServer } from '../helpers/server.js';
 import { ageMessage, decodeContent, dmBetween, removeMember, roomWith } from '../helpers/conversations.js';
 
-async function withServer(backend: Parameters<typeof startServer>[0], fn: (s: TestServer) => Promise<void>, overrides = {}): Promise<void> {
-  const s = await startServer(backend, overrides);
-  try {
-    await fn(s);
-  } finally {
-    await s.close();
-  }
-}
 
 const text = (t: string) => ({ v: 1, text: t });
 

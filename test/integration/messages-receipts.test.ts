@@ -1,18 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { backends, startServer, type TestServer } from '../helpers/server.js';
+import { backends, withServer } from '../helpers/server.js';
 import { dmBetween, removeMember, roomWith, setDisappearingTtl } from '../helpers/conversations.js';
 import type { Frame } from '../helpers/client.js';
 
-async function withServer(backend: Parameters<typeof startServer>[0], fn: (s: TestServer) => Promise<void>, overrides = {}): Promise<void> {
-  const s = await startServer(backend, overrides);
-  try {
-    await fn(s);
-  } finally {
-    await s.close();
-  }
-}
 
 const text = (t: string) => ({ v: 1, text: t });
 const seqsOf = (r: Frame): number[] => r.params.messages.map((m: { seq: number }) => m.seq);

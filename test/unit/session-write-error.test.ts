@@ -19,6 +19,25 @@ class FailingSocket implements SocketLike {
   ping(): void {}
 }
 
+/** A socket that accepts every write and reports a fixed backlog. */
+function backloggedSocket(bufferedAmount: number): SocketLike & { sent: string[]; closedWith?: number } {
+  return {
+    bufferedAmount,
+    sent: [],
+    send(d) {
+      this.sent.push(d);
+    },
+    close(code) {
+      this.closedWith = code;
+    },
+    terminate() {},
+    ping() {},
+  };
+}
+
+const quietHooks: SessionHooks = { handleFrame: async () => {}, rejectFrame: () => {}, userChanged: async () => {}, closed: () => {} };
+const limits = { frameRate: 30, authTimeoutMs: 60_000, outboundSoftLimit: 1024, outboundHardLimit: 4096 };
+
 test('a socket write error is logged with the session id and closes the session (DEFECTS 13)', async () => {
   const lines: Record<string, unknown>[] = [];
   const log = pino({ level: 'info' }, new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } }));
@@ -45,19 +64,9 @@ test('a socket write error is logged with the session id and closes the session 
 });
 
 test('droppable frames are dropped past the soft limit; the hard limit closes with 4009 (DEFECTS 7)', () => {
-  const log = pino({ level: 'silent' });
-  const hooks: SessionHooks = { handleFrame: async () => {}, rejectFrame: () => {}, userChanged: async () => {}, closed: () => {} };
-  const sent: string[] = [];
-  const socket: SocketLike & { closedWith?: number } = {
-    bufferedAmount: 2000,
-    send: (d) => void sent.push(d),
-    close(code) {
-      this.closedWith = code;
-    },
-    terminate() {},
-    ping() {},
-  };
-  const session = new Session(socket, '::1', hooks, { frameRate: 30, authTimeoutMs: 60_000, outboundSoftLimit: 1024, outboundHardLimit: 4096 }, log);
+  const socket = backloggedSocket(2000);
+  const sent = socket.sent;
+  const session = new Session(socket, '::1', quietHooks, limits, pino({ level: 'silent' }));
   session.send('typing\n', true);
   assert.equal(sent.length, 0);
   assert.equal(session.droppedFrames, 1);
@@ -68,19 +77,9 @@ test('droppable frames are dropped past the soft limit; the hard limit closes wi
 });
 
 test('one reply larger than the hard limit still reaches a reader that keeps up', () => {
-  const log = pino({ level: 'silent' });
-  const hooks: SessionHooks = { handleFrame: async () => {}, rejectFrame: () => {}, userChanged: async () => {}, closed: () => {} };
-  const sent: string[] = [];
-  const socket: SocketLike & { closedWith?: number } = {
-    bufferedAmount: 0,
-    send: (d) => void sent.push(d),
-    close(code) {
-      this.closedWith = code;
-    },
-    terminate() {},
-    ping() {},
-  };
-  const session = new Session(socket, '::1', hooks, { frameRate: 30, authTimeoutMs: 60_000, outboundSoftLimit: 1024, outboundHardLimit: 4096 }, log);
+  const socket = backloggedSocket(0);
+  const sent = socket.sent;
+  const session = new Session(socket, '::1', quietHooks, limits, pino({ level: 'silent' }));
   session.send('x'.repeat(10_000));
   assert.equal(sent.length, 1);
   assert.equal(socket.closedWith, undefined);

@@ -88,7 +88,7 @@ function fanoutSection(f: FanoutResult): string {
   return [
     `## fanout: one room of ${fmt(f.members)} members`,
     '',
-    `${f.senders} members post into the room at a rising rate (×1.5 per ${f.stepSeconds} s step, open loop); every message goes to the ${fmt(f.members - 1)} other members. A step passes when p99 send→deliver latency ≤ 250 ms and nothing is lost, refused or disconnected. The figure is the deliveries per second of the best passing step.`,
+    `${f.senders} members post into the room at a rising rate (×${f.growth} per ${f.stepSeconds} s step, open loop); every message goes to the ${fmt(f.members - 1)} other members. A step passes when p99 send→deliver latency ≤ 250 ms and nothing is lost, refused or disconnected. The figure is the deliveries per second of the best passing step.`,
     '',
     table(['server', 'sustainable deliveries/s', 'vs bare ws', 'vs Socket.IO', 'p50 / p99 there', 'CPU server / workers', 'what stopped it'], rows),
     '',

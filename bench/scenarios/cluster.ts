@@ -30,7 +30,7 @@ export type ClusterResult =
   | { pairs: number; members: number; targets: Record<string, ClusterRun> };
 
 export function clusterUsers(quick: boolean): ClusterSizes {
-  return quick ? { users: 100, pairs: 50, members: 100, dmMs: 2000, stepMs: 1000 } : { users: 500, pairs: 250, members: 500, dmMs: 5000, stepMs: 2000 };
+  return quick ? { users: 50, pairs: 25, members: 50, dmMs: 1500, stepMs: 800 } : { users: 500, pairs: 250, members: 500, dmMs: 5000, stepMs: 2000 };
 }
 
 function dataDir(): string {

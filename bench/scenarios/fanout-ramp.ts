@@ -2,7 +2,6 @@ import type { LoadRun, Sender } from '../lib/load-run.js';
 import { fmt, type StepPoint } from './context.js';
 
 export const P99_LIMIT_MS = 250;
-const GROWTH = 1.5;
 const MAX_STEPS = 24;
 
 export interface RampResult {
@@ -15,11 +14,11 @@ export interface RampResult {
  * Raises the send rate into one room step by step until p99 send→deliver
  * latency passes 250 ms or anything is lost, refused or disconnected.
  */
-export async function rampFanout(run: LoadRun, senders: Sender[], members: number, stepMs: number, log: (s: string) => void): Promise<RampResult> {
+export async function rampFanout(run: LoadRun, senders: Sender[], members: number, stepMs: number, growth: number, log: (s: string) => void): Promise<RampResult> {
   const recipients = members - 1;
   const points: StepPoint[] = [];
   let sustainable = 0;
-  for (let step = 0, offered = 2000; step < MAX_STEPS; step++, offered *= GROWTH) {
+  for (let step = 0, offered = 2000; step < MAX_STEPS; step++, offered *= growth) {
     const rate = offered / recipients;
     const p = await run.phase({ senders, durationMs: stepMs, recipientsPerMessage: recipients, rate });
     const passed = p.lost === 0 && p.failed === 0 && p.closedClients === 0 && p.latency.p99 <= P99_LIMIT_MS;

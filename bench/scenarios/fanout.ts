@@ -10,6 +10,7 @@ export interface FanoutResult {
   members: number;
   senders: number;
   stepSeconds: number;
+  growth: number;
   targets: Record<string, RampResult>;
 }
 
@@ -26,7 +27,7 @@ export async function fanoutOn(ctx: BenchContext, nodes: TargetServer[], users: 
   try {
     if (opened.failed > 0) throw new Error(`${opened.failed} of ${specs.length} clients could not log in: ${opened.firstError}`);
     const senders = Array.from({ length: Math.min(10, users.length) }, (_, client) => ({ client, conv }));
-    return await rampFanout(opened.run, senders, users.length, stepMs, ctx.log);
+    return await rampFanout(opened.run, senders, users.length, stepMs, ctx.quick ? 2 : 1.5, ctx.log);
   } finally {
     await opened.run.close();
   }
@@ -34,7 +35,7 @@ export async function fanoutOn(ctx: BenchContext, nodes: TargetServer[], users: 
 
 export async function fanout(ctx: BenchContext): Promise<FanoutResult> {
   const members = fanoutSize(ctx.quick);
-  const stepMs = ctx.quick ? 1000 : 2500;
+  const stepMs = ctx.quick ? 800 : 2500;
   const users = ctx.users.slice(0, members);
   const targets: Record<string, RampResult> = {};
   for (const kind of KINDS) {
@@ -47,5 +48,5 @@ export async function fanout(ctx: BenchContext): Promise<FanoutResult> {
     }
     ctx.log(`  ${kind}: sustainable ${fmt(targets[kind].sustainable)} deliveries/s`);
   }
-  return { members, senders: Math.min(10, members), stepSeconds: stepMs / 1000, targets };
+  return { members, senders: Math.min(10, members), stepSeconds: stepMs / 1000, growth: ctx.quick ? 2 : 1.5, targets };
 }

@@ -83,8 +83,10 @@ export class Dispatcher implements Pick<SessionHooks, 'handleFrame' | 'rejectFra
         session.send(ctrlFrame(env.id, err.code, err.text));
         return;
       }
-      session.log.error({ err, op: env.op }, 'op failed');
-      return this.#reply(session, env.id, this.services.health.isUnavailable(err) ? 'unavailable' : def.failure);
+      const unavailable = this.services.health.isUnavailable(err);
+      if (unavailable) this.services.metrics.backendErrors.inc({ backend: 'database' });
+      session.log.error({ err, op: env.op }, unavailable ? 'backend unavailable' : 'op failed');
+      return this.#reply(session, env.id, unavailable ? 'unavailable' : def.failure);
     }
     if (result === null) return;
     session.send(ctrlFrame(env.id, result.code, 'ok', result.params));

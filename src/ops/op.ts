@@ -21,6 +21,9 @@ export interface OpSession {
   setClientInfo(info: Partial<ClientInfo>): void;
   /** Moves the session to `userId` (login, sign-up); the only way identity changes. */
   bindUser(userId: string): Promise<void>;
+  /** Per-conversation caps on cheap, chatty ops: false when this one comes too soon after the last. */
+  allowTyping(conv: string): boolean;
+  allowReceipt(conv: string): boolean;
 }
 
 export interface OpContext {

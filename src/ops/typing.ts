@@ -10,11 +10,6 @@ interface TypingBody {
   conv?: string;
 }
 
-/** The per-session gate the Session keeps for typing (one per conversation per second). */
-interface TypingGated {
-  typingGate?: { allow(key: string): boolean };
-}
-
 /**
  * PROTOCOL §3.13: never a success reply. Bad ids, non-members and repeats
  * within a second of the last one from this session are ignored silently;
@@ -31,8 +26,7 @@ export const typing: UserOp<TypingBody> = {
     if (!body.conv) fail('missingTypingData');
     const conv = parseUuid(body.conv);
     if (conv === null) return null;
-    const gate = (ctx.session as TypingGated).typingGate;
-    if (gate && !gate.allow(conv)) return null;
+    if (!ctx.session.allowTyping(conv)) return null;
     if (!(await services.stores.membership.getActiveMembership(conv, userId))) return null;
     const frame = infoFrame({ conv, from: userId, what: 'typing', ts: nowTs() });
     await broadcast(services, conv, userId, frame, { exceptSession: ctx.session.id, droppable: true });

@@ -3,7 +3,7 @@ import { CloseCode, CloseReason } from '../protocol/close-codes.js';
 import type { ClientInfo, OpSession } from '../ops/op.js';
 import type { Logger } from '../logger.js';
 import type { SocketLike } from './socket.js';
-import { KeyedInterval, TokenBucket } from './token-bucket.js';
+import { KeyedBuckets, KeyedInterval, TokenBucket } from './token-bucket.js';
 
 export interface SessionLimits {
   frameRate: number;
@@ -21,6 +21,7 @@ export interface SessionHooks {
   closed(session: Session, userId: string | null): void;
   /** Counted by metrics. */
   slowConsumer?(session: Session): void;
+  frameSent?(): void;
 }
 
 /** Frames a session may still queue before it is treated as flooding. */
@@ -36,8 +37,8 @@ export class Session implements OpSession {
   readonly client: ClientInfo = { ver: '', ua: '', dev: '', lang: '' };
   readonly log: Logger;
   readonly bucket: TokenBucket;
-  readonly typingGate = new KeyedInterval(1000);
-  readonly receiptGate = new KeyedInterval(100);
+  readonly #typingGate = new KeyedInterval(1000);
+  readonly #receiptGate = new KeyedBuckets(10, 20);
   /** Set by inbound traffic and pongs; cleared by each heartbeat round (§12 item 28). */
   alive = true;
   droppedFrames = 0;
@@ -71,6 +72,14 @@ export class Session implements OpSession {
 
   setClientInfo(info: Partial<ClientInfo>): void {
     Object.assign(this.client, info);
+  }
+
+  allowTyping(conv: string): boolean {
+    return this.#typingGate.allow(conv);
+  }
+
+  allowReceipt(conv: string): boolean {
+    return this.#receiptGate.take(conv);
   }
 
   async bindUser(userId: string): Promise<void> {
@@ -134,6 +143,7 @@ export class Session implements OpSession {
       return;
     }
     this.socket.send(frame, this.#onWritten);
+    this.hooks.frameSent?.();
   }
 
   readonly #onWritten = (err?: Error): void => {

@@ -46,3 +46,22 @@ export class KeyedInterval {
     return true;
   }
 }
+
+/** A token bucket per key (receipts per conversation), bounded in how many keys it keeps. */
+export class KeyedBuckets {
+  readonly #buckets = new Map<string, TokenBucket>();
+
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+  ) {}
+
+  take(key: string): boolean {
+    let b = this.#buckets.get(key);
+    if (!b) {
+      if (this.#buckets.size > 1000) this.#buckets.clear();
+      this.#buckets.set(key, (b = new TokenBucket(this.rate, this.burst)));
+    }
+    return b.take(1);
+  }
+}

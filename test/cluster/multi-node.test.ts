@@ -136,3 +136,15 @@ async function waitHealth(node: NodeProcess, ok: (h: { sessions: number; online:
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+test('login throttling is shared by every node (Redis-backed limits)', { skip }, async () => {
+  await withCluster(2, async ([a, b]) => {
+    await signUp(a!, 'guarded');
+    const onA = await a!.connect();
+    const onB = await b!.connect();
+    const tries = [onA, onB, onA];
+    for (const c of tries) assert.equal((await c.request('login', { scheme: 'basic', secret: basic('guarded', 'wrong-guess') })).text, 'invalid credentials');
+    const r = await onB.request('login', { scheme: 'basic', secret: basic('guarded', PASSWORD) });
+    assert.deepEqual([r.code, r.text], [429, 'too many attempts']);
+  }, { MVCHAT_AUTH_LIMIT: '3' });
+});

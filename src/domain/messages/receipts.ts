@@ -20,6 +20,8 @@ export async function moveReceipt(
   const { services, userId } = ctx;
   if (!body.conv || body.seq === undefined || body.seq <= 0) fail(what === 'read' ? 'missingReadData' : 'missingRecvData');
   const conv = convId(body.conv);
+  // Receipts are capped per conversation (10/s, bursts of 20) so one chat cannot flood its members.
+  if (!ctx.session.allowReceipt(`${what}:${conv}`)) fail('rateLimited');
   await activeMember(services, conv, userId);
   const conversation = await services.stores.membership.getConversation(conv);
   if (!conversation) fail('conversationNotFound');

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,7 +22,8 @@ const USAGE = `npm run bench -- [--quick] [--scenario fanout|dm|connect|cluster]
   --scenario     run only the named scenario(s) (repeatable)
   --workers      load-generator processes per scenario (default 2)
   --profile      run mvchat with --cpu-prof during fanout and dm and summarize the top self-time functions
-  --no-write     print only; leave docs/benchmarks.md and bench/results/ alone`;
+  --no-write     print only; leave docs/benchmarks.md and bench/results/ alone
+  --report-only  rewrite docs/benchmarks.md and the plot from bench/results/latest.json`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -32,10 +33,15 @@ async function main(): Promise<void> {
       workers: { type: 'string', default: '2' },
       profile: { type: 'boolean', default: false },
       'no-write': { type: 'boolean', default: false },
+      'report-only': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
   if (values.help) return void console.log(USAGE);
+  if (values['report-only']) {
+    const files = writeReports(JSON.parse(readFileSync(path.join(ROOT, 'bench/results/latest.json'), 'utf8')) as BenchResults);
+    return void console.log(`wrote ${files.map((f) => path.relative(ROOT, f)).join(', ')}`);
+  }
   const chosen = (values.scenario ?? [...SCENARIOS]) as Scenario[];
   const unknown = chosen.filter((s) => !SCENARIOS.includes(s));
   if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')}\n${USAGE}`);
@@ -95,7 +101,7 @@ async function main(): Promise<void> {
         .sort((a, b) => b.totalMs - a.totalMs);
       const summaries: ProfileSummary[] = [];
       if (main) {
-        const kept = path.join(ROOT, 'bench/results/profiles', `${name}.cpuprofile`);
+        const kept = path.join(ROOT, 'bench/results/tmp', `${name}.cpuprofile`);
         mkdirSync(path.dirname(kept), { recursive: true });
         copyFileSync(path.join(ROOT, main.file), kept);
         summaries.push({ ...main, file: path.relative(ROOT, kept) });

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { ROOT } from './servers.js';
 
 interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];
   samples: number[];
   timeDeltas: number[];
 }
@@ -18,7 +18,7 @@ export interface ProfileEntry {
 export interface ProfileSummary {
   file: string;
   totalMs: number;
-  /** Self time by function, largest first (idle excluded from the percentages). */
+  /** Self time by function, largest first (idle and start-up excluded). */
   top: ProfileEntry[];
   /** Self time by origin: mvchat source, each dependency, node internals, GC. */
   byOrigin: ProfileEntry[];
@@ -41,6 +41,20 @@ function shortUrl(url: string): string {
 export function summarizeProfile(file: string, top = 15): ProfileSummary {
   const prof = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(prof.nodes.map((n) => [n.id, n.callFrame]));
+  const parent = new Map<number, number>();
+  for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  // Start-up (module loading through tsx) is not what the benchmark is about.
+  const startup = new Map<number, boolean>();
+  const isStartup = (id: number): boolean => {
+    let known = startup.get(id);
+    if (known === undefined) {
+      const url = byId.get(id)?.url ?? '';
+      const up = parent.get(id);
+      known = url.startsWith('node:internal/modules') || url.includes('/tsx/') || (up !== undefined && isStartup(up));
+      startup.set(id, known);
+    }
+    return known;
+  };
   const selfUs = new Map<number, number>();
   prof.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0)));
   const byFn = new Map<string, { fn: string; where: string; us: number }>();
@@ -48,7 +62,7 @@ export function summarizeProfile(file: string, top = 15): ProfileSummary {
   let busy = 0;
   for (const [id, us] of selfUs) {
     const f = byId.get(id)!;
-    if (f.functionName === '(idle)') continue;
+    if (f.functionName === '(idle)' || isStartup(id)) continue;
     busy += us;
     const fn = f.functionName || '(anonymous)';
     const where = f.url ? `${shortUrl(f.url)}:${f.lineNumber + 1}` : '';

@@ -214,7 +214,11 @@ export function markdown(r: BenchResults): string {
     '- Latency is send→deliver: the sender writes its wall-clock time (µs) into the message text; the receiving worker subtracts it from its own clock (same machine, same clock). Acknowledgement latency is measured separately by the sender.',
     '- Open-loop steps send on the clock whatever the replies do; a message that gets no reply within 15 s, a refusal (non-2xx) or a closed socket fails the step. Deliveries are counted per step; after sending, the run waits until all expected deliveries arrived or none came for a second.',
     "- The server runs with `MVCHAT_AUTH_LIMIT=0` and `MVCHAT_FRAME_RATE=100000` so that abuse limits do not cap the load; everything else is the embedded default (SQLite in a temp folder, at-rest encryption on).",
-    '- Users are signed up once per run with `acc new` (Argon2, 64 MiB) and the data folder is copied for every mvchat server, so every scenario starts from the same state.',
+    '- Users are signed up once per run with `acc new` (Argon2, 64 MiB) and the data folder is copied for every mvchat server, so every scenario starts from the same state. The cluster scenario signs up its own users on PostgreSQL (fewer, for time) and copies that database (`CREATE DATABASE … TEMPLATE`) per setup.',
+    '- Fanout steps start with an unrecorded warm-up step; a step that fails on latency alone (nothing lost) is measured once more before the ramp stops, since the machine may be shared.',
+    r.profiles && Object.keys(r.profiles).length > 0
+      ? '- This run used `--profile`: mvchat ran under the V8 sampling profiler during fanout and dm, which costs it a few per cent.'
+      : '- No profiler was attached in this run.',
     '',
   );
   return parts.join('\n');

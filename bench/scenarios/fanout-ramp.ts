@@ -3,6 +3,7 @@ import { fmt, type StepPoint } from './context.js';
 
 export const P99_LIMIT_MS = 250;
 const MAX_STEPS = 24;
+const START = 2000;
 
 export interface RampResult {
   points: StepPoint[];
@@ -12,15 +13,21 @@ export interface RampResult {
 
 /**
  * Raises the send rate into one room step by step until p99 send→deliver
- * latency passes 250 ms or anything is lost, refused or disconnected.
+ * latency passes 250 ms (twice in a row) or anything is lost, refused or
+ * disconnected.
  */
 export async function rampFanout(run: LoadRun, senders: Sender[], members: number, stepMs: number, growth: number, log: (s: string) => void): Promise<RampResult> {
   const recipients = members - 1;
   const points: StepPoint[] = [];
   let sustainable = 0;
-  for (let step = 0, offered = 2000; step < MAX_STEPS; step++, offered *= growth) {
+  // Warm-up at the first rate (JIT, connection pools, caches); not recorded.
+  await run.phase({ senders, durationMs: stepMs, recipientsPerMessage: recipients, rate: START / recipients });
+  for (let step = 0, offered = START; step < MAX_STEPS; step++, offered *= growth) {
     const rate = offered / recipients;
-    const p = await run.phase({ senders, durationMs: stepMs, recipientsPerMessage: recipients, rate });
+    const measure = () => run.phase({ senders, durationMs: stepMs, recipientsPerMessage: recipients, rate });
+    let p = await measure();
+    // A latency spike alone (nothing lost) gets one more try: the machine may be shared.
+    if (p.latency.p99 > P99_LIMIT_MS && p.lost === 0 && p.failed === 0 && p.closedClients === 0) p = await measure();
     const passed = p.lost === 0 && p.failed === 0 && p.closedClients === 0 && p.latency.p99 <= P99_LIMIT_MS;
     points.push({ offeredDeliveries: offered, deliveredPerSec: p.deliveredPerSec, p50: p.latency.p50, p99: p.latency.p99, lost: p.lost, failed: p.failed, passed, cpu: p.cpu });
     log(`    offered ${fmt(offered)} deliveries/s (${fmt(rate, 1)} msg/s): delivered ${fmt(p.deliveredPerSec)}/s p50 ${fmt(p.latency.p50, 1)} ms p99 ${fmt(p.latency.p99, 1)} ms lost ${p.lost} failed ${p.failed} closed ${p.closedClients} cpu server ${p.cpu.server.join('+')}% workers ${p.cpu.workers.join('+')}%${passed ? '' : '  <- limit'}`);

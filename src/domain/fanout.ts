@@ -14,11 +14,6 @@ export async function broadcast(
   frame: string,
   options: DeliveryOptions = {},
 ): Promise<void> {
-  const { membership } = services.stores;
-  const [members, blockers] = await Promise.all([
-    membership.activeMemberIds(conversationId),
-    membership.blockersOf(conversationId, sender),
-  ]);
-  const recipients = blockers.length === 0 ? members : members.filter((m) => !blockers.includes(m));
+  const recipients = await services.stores.membership.recipients(conversationId, sender);
   if (recipients.length > 0) services.bus.publish(recipients, frame, options);
 }

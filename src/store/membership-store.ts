@@ -93,11 +93,20 @@ export class MembershipStore {
     return m && m.deletedAt === null ? m : null;
   }
 
-  /** Ids of the active members right now (the fan-out snapshot). */
-  async activeMemberIds(conversationId: string): Promise<string[]> {
-    const rows = await this.db.kysely.selectFrom('members').select('user_id')
-      .where('conversation_id', '=', conversationId).where('deleted_at', 'is', null).execute();
-    return rows.map((r) => r.user_id);
+  /**
+   * Who receives what `sender` pushes into a conversation, in one query: the
+   * active members now, minus DM participants who blocked the sender
+   * (§12 item 18). Room rows never block.
+   */
+  async recipients(conversationId: string, sender: string): Promise<string[]> {
+    const rows = await this.db.kysely.selectFrom('members')
+      .innerJoin('conversations', 'conversations.id', 'members.conversation_id')
+      .select(['members.user_id', 'members.blocked', 'conversations.type'])
+      .where('members.conversation_id', '=', conversationId)
+      .where('members.deleted_at', 'is', null)
+      .execute();
+    const c = this.db.codec;
+    return rows.filter((r) => !(r.type === 'dm' && r.user_id !== sender && c.bool(r.blocked))).map((r) => r.user_id);
   }
 
   /**

@@ -19,8 +19,10 @@ async function main(): Promise<void> {
   }
   const workers = config.workers === 0 ? availableParallelism() : config.workers;
   if (workers > 1 && cluster.isPrimary) {
-    if (!config.redisUrl) {
-      process.stderr.write('mvchat: MVCHAT_WORKERS > 1 needs REDIS_URL (workers share delivery and presence through Redis)\n');
+    if (!config.redisUrl || !config.databaseUrl) {
+      // Workers share delivery and presence through Redis, and storage through PostgreSQL
+      // (one SQLite file is not shared by several writing processes).
+      process.stderr.write('mvchat: MVCHAT_WORKERS > 1 needs REDIS_URL and DATABASE_URL\n');
       process.exit(78);
     }
     for (let i = 0; i < workers; i++) cluster.fork({ MVCHAT_NODE_ID: `${config.nodeId}-w${i}` });

@@ -10,6 +10,7 @@ import * as m002 from './migrations/002-mvchat-additions.js';
 import * as m006 from './migrations/006-files.js';
 import type { Database } from './schema.js';
 import { SqliteValuesPlugin } from './sqlite-values-plugin.js';
+import { withStatementCache } from './sqlite-statement-cache.js';
 
 export interface Db {
   kysely: Kysely<Database>;
@@ -44,7 +45,7 @@ export function openDb(opts: { databaseUrl: string | null; dataDir: string; pool
   file.pragma('synchronous = NORMAL');
   file.pragma('foreign_keys = ON');
   file.pragma('busy_timeout = 5000');
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: file }), plugins: [new SqliteValuesPlugin()] });
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(file) }), plugins: [new SqliteValuesPlugin()] });
   return { kysely, dialect: 'sqlite', codec: codecFor('sqlite'), close: () => kysely.destroy() };
 }
 

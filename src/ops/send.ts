@@ -1,6 +1,6 @@
 import { checkContent } from '../content/irido.js';
 import { broadcast } from '../domain/fanout.js';
-import { activeMember, convId } from '../domain/messages/access.js';
+import { convId } from '../domain/messages/access.js';
 import { ALLOWED_TTLS, sendHead } from '../domain/messages/head.js';
 import { orderedPublisher } from '../domain/messages/ordered-publisher.js';
 import { fail } from '../protocol/errors.js';
@@ -39,10 +39,10 @@ export const send: UserOp<SendBody> = {
     const { services, userId } = ctx;
     if (!body.conv || body.content === undefined) fail('missingSendData');
     const conv = convId(body.conv);
-    await activeMember(services, conv, userId);
-    const conversation = await services.stores.membership.getConversation(conv);
-    if (!conversation) fail('conversationNotFound');
-    if (conversation.type === 'dm' && (await services.stores.membership.blockersOf(conv, userId)).length > 0) fail('blocked');
+    // Membership, conversation and block state in one query (a conversation without the sender as member is 403).
+    const view = await services.stores.membership.senderView(conv, userId);
+    if (!view) fail('notMember');
+    if (view.blocked) fail('blocked');
 
     const checked = checkContent(body.content);
     if (!checked.ok) fail('invalidContent', checked.error);

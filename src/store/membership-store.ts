@@ -94,6 +94,36 @@ export class MembershipStore {
   }
 
   /**
+   * Everything `send` checks, in one query: the conversation, the sender's
+   * active membership, and whether the other DM participant blocked them.
+   */
+  async senderView(conversationId: string, userId: string): Promise<{ conversation: ConversationRecord; member: MembershipRecord; blocked: boolean } | null> {
+    const row = await this.db.kysely.selectFrom('members as m')
+      .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
+      .selectAll('c')
+      .select(['m.conversation_id', 'm.user_id', 'm.role', 'm.read_seq', 'm.recv_seq', 'm.clear_seq', 'm.favorite', 'm.muted', 'm.blocked', 'm.private', 'm.deleted_at'])
+      .select((eb) =>
+        eb.exists(
+          eb.selectFrom('members as b').select('b.user_id')
+            .whereRef('b.conversation_id', '=', 'm.conversation_id')
+            .where('b.user_id', '!=', userId)
+            .where('b.blocked', '=', true)
+            .where('c.type', '=', 'dm'),
+        ).as('blocked_by_other'),
+      )
+      .where('m.conversation_id', '=', conversationId)
+      .where('m.user_id', '=', userId)
+      .where('m.deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (!row) return null;
+    return {
+      conversation: this.conversationFromRow(row),
+      member: this.membershipFromRow(row),
+      blocked: this.db.codec.bool(row.blocked_by_other as boolean | number),
+    };
+  }
+
+  /**
    * Who receives what `sender` pushes into a conversation, in one query: the
    * active members now, minus DM participants who blocked the sender
    * (§12 item 18). Room rows never block.
@@ -107,19 +137,5 @@ export class MembershipStore {
       .execute();
     const c = this.db.codec;
     return rows.filter((r) => !(r.type === 'dm' && r.user_id !== sender && c.bool(r.blocked))).map((r) => r.user_id);
-  }
-
-  /**
-   * For a DM: the ids of participants who have blocked `userId`
-   * (empty for rooms). Everything `userId` pushes skips them (§12 item 18).
-   */
-  async blockersOf(conversationId: string, userId: string): Promise<string[]> {
-    const rows = await this.db.kysely.selectFrom('members').innerJoin('dm_participants', 'dm_participants.conversation_id', 'members.conversation_id')
-      .select('members.user_id')
-      .where('members.conversation_id', '=', conversationId)
-      .where('members.user_id', '!=', userId)
-      .where('members.blocked', '=', true)
-      .execute();
-    return rows.map((r) => r.user_id);
   }
 }

@@ -18,7 +18,7 @@ const SCENARIOS = ['fanout', 'dm', 'connect', 'cluster'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const USAGE = `npm run bench -- [--quick] [--scenario fanout|dm|connect|cluster]... [--workers N] [--profile] [--no-write]
-  --quick        small sizes, about a minute in all
+  --quick        small sizes (2–4 minutes on 2 cores, mostly sign-up and cluster)
   --scenario     run only the named scenario(s) (repeatable)
   --workers      load-generator processes per scenario (default 2)
   --profile      run mvchat with --cpu-prof during fanout and dm and summarize the top self-time functions
@@ -85,6 +85,7 @@ async function main(): Promise<void> {
     },
   };
 
+  // Machine and source are described at the start: the tree under test is the one the servers loaded.
   const results: BenchResults = { machine: describeMachine(), quick, workers, command: commandLine(), scenarios: {}, profiles: {} };
   for (const name of chosen) {
     log(`\n== ${name} ==`);

@@ -10,6 +10,8 @@ export interface Machine {
   node: string;
   os: string;
   loadAverage: number[];
+  /** Source under test: commit, plus "+changes" when the tree had uncommitted edits at start. */
+  commit?: string;
 }
 
 function run(cmd: string, args: string[]): string {
@@ -36,5 +38,6 @@ export function describeMachine(): Machine {
     node: process.version,
     os: run('uname', ['-sr']),
     loadAverage: loadavg().map((l) => Math.round(l * 100) / 100),
+    commit: `${run('git', ['rev-parse', '--short', 'HEAD'])}${run('git', ['status', '--porcelain', 'src']) ? '+changes' : ''}`,
   };
 }

@@ -75,7 +75,15 @@ export class Dispatcher implements Pick<SessionHooks, 'handleFrame' | 'rejectFra
     this.services.metrics.op(env.op);
     let result: OpResult;
     try {
-      const ctx = { id: env.id, session, services: this.services, log: session.log, userId: session.userId } as UserOpContext;
+      const ctx = {
+        id: env.id,
+        session,
+        services: this.services,
+        userId: session.userId,
+        get log() {
+          return session.log;
+        },
+      } as UserOpContext;
       result = await withDeadline((def.handle as (c: UserOpContext, b: unknown) => Promise<OpResult>)(ctx, body));
     } catch (err) {
       if (err instanceof OpError) {

@@ -35,10 +35,11 @@ const MAX_PENDING_FRAMES = 256;
 export class Session implements OpSession {
   readonly id = randomUUID();
   readonly client: ClientInfo = { ver: '', ua: '', dev: '', lang: '' };
-  readonly log: Logger;
   readonly bucket: TokenBucket;
-  readonly #typingGate = new KeyedInterval(1000);
-  readonly #receiptGate = new KeyedBuckets(10, 20);
+  // Created on first use: an idle connection should cost little more than its socket.
+  #log: Logger | undefined;
+  #typingGate: KeyedInterval | undefined;
+  #receiptGate: KeyedBuckets | undefined;
   /** Set by inbound traffic and pongs; cleared by each heartbeat round (§12 item 28). */
   alive = true;
   droppedFrames = 0;
@@ -54,12 +55,16 @@ export class Session implements OpSession {
     readonly remoteAddress: string,
     private readonly hooks: SessionHooks,
     private readonly limits: SessionLimits,
-    log: Logger,
+    private readonly parentLog: Logger,
   ) {
-    this.log = log.child({ sid: this.id });
     this.bucket = new TokenBucket(limits.frameRate, limits.frameRate);
     this.#authTimer = setTimeout(() => this.close(CloseCode.AUTH_TIMEOUT), limits.authTimeoutMs);
     this.#authTimer.unref();
+  }
+
+  /** Logger bound to this session (and its user once logged in). */
+  get log(): Logger {
+    return (this.#log ??= this.parentLog.child(this.#userId ? { sid: this.id, user: this.#userId } : { sid: this.id }));
   }
 
   get userId(): string | null {
@@ -75,20 +80,21 @@ export class Session implements OpSession {
   }
 
   allowTyping(conv: string): boolean {
-    return this.#typingGate.allow(conv);
+    return (this.#typingGate ??= new KeyedInterval(1000)).allow(conv);
   }
 
   allowReceipt(conv: string): boolean {
-    return this.#receiptGate.take(conv);
+    return (this.#receiptGate ??= new KeyedBuckets(10, 20)).take(conv);
   }
 
   async bindUser(userId: string): Promise<void> {
     if (this.#closed) return;
     clearTimeout(this.#authTimer);
+    this.#authTimer = undefined;
     const from = this.#userId;
     if (from === userId) return; // same user again: nothing to re-register (§12 item 24)
     this.#userId = userId;
-    this.log.setBindings({ user: userId });
+    this.#log = undefined; // re-created with the new user binding on next use
     await this.hooks.userChanged(this, from, userId);
   }
 

@@ -16,7 +16,18 @@ export interface Db {
   kysely: Kysely<Database>;
   dialect: Dialect;
   codec: Codec;
+  /**
+   * SQLite only: the file's handle for hot paths that run a whole transaction
+   * synchronously. Use it inside `kysely.connection().execute(...)`, which
+   * holds the single connection, so no Kysely transaction is open meanwhile.
+   */
+  sqlite?: SqliteHandle;
   close(): Promise<void>;
+}
+
+export interface SqliteHandle {
+  prepare(sql: string): SqliteDatabase.Statement;
+  transaction<T>(fn: () => T): T;
 }
 
 const MIGRATIONS: Record<string, { up(ctx: MigrationContext): Promise<void> }> = {
@@ -45,8 +56,13 @@ export function openDb(opts: { databaseUrl: string | null; dataDir: string; pool
   file.pragma('synchronous = NORMAL');
   file.pragma('foreign_keys = ON');
   file.pragma('busy_timeout = 5000');
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(file) }), plugins: [new SqliteValuesPlugin()] });
-  return { kysely, dialect: 'sqlite', codec: codecFor('sqlite'), close: () => kysely.destroy() };
+  const cached = withStatementCache(file);
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }), plugins: [new SqliteValuesPlugin()] });
+  const sqlite: SqliteHandle = {
+    prepare: (text) => cached.prepare(text) as unknown as SqliteDatabase.Statement,
+    transaction: (fn) => file.transaction(fn)(),
+  };
+  return { kysely, dialect: 'sqlite', codec: codecFor('sqlite'), sqlite, close: () => kysely.destroy() };
 }
 
 /**

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { atExit, installExitHandlers, killAll } from './lib/children.js';
 import { describeMachine } from './lib/machine.js';
 import { profilesIn, summarizeProfile, type ProfileSummary } from './lib/profile-summary.js';
-import { ROOT, startTarget, type TargetKind } from './lib/servers.js';
+import { ROOT, compileServers, startTarget, type TargetKind } from './lib/servers.js';
 import { benchKeys, cloneDataDir, LOAD_ENV, sqliteDataSet } from './lib/user-pool.js';
 import { writeReports, type BenchResults } from './lib/write-reports.js';
 import { cluster, clusterUsers } from './scenarios/cluster.js';
@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     const files = writeReports(JSON.parse(readFileSync(path.join(ROOT, 'bench/results/latest.json'), 'utf8')) as BenchResults);
     return void console.log(`wrote ${files.map((f) => path.relative(ROOT, f)).join(', ')}`);
   }
+  compileServers();
   const chosen = (values.scenario ?? [...SCENARIOS]) as Scenario[];
   const unknown = chosen.filter((s) => !SCENARIOS.includes(s));
   if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')}\n${USAGE}`);

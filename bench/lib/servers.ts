@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { stopChild, track } from './children.js';
 import { Inspector } from './inspector.js';
@@ -31,15 +31,22 @@ export interface SpawnOptions {
   label?: string;
 }
 
+// Servers run as compiled JavaScript (as `npm start` does), all three alike; `compileServers` builds them.
 const SCRIPTS: Record<TargetKind, string[]> = {
-  mvchat: ['src/main.ts'],
-  'bare-ws': ['bench/baselines/bare-ws-server.ts'],
-  'socket.io': ['bench/baselines/socketio-server.ts'],
+  mvchat: ['dist/src/main.js'],
+  'bare-ws': ['dist/bench/baselines/bare-ws-server.js'],
+  'socket.io': ['dist/bench/baselines/socketio-server.js'],
 };
+
+/** Compiles the project (src and bench) to dist/ once per run. */
+export function compileServers(): void {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', path.join(ROOT, 'tsconfig.json')], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('tsc failed');
+}
 
 /** Starts a server child on a free loopback port; resolves once it logged `"port":N`. */
 export async function startTarget(kind: TargetKind, opts: SpawnOptions = {}): Promise<TargetServer> {
-  const args = ['--import', 'tsx'];
+  const args: string[] = [];
   if (opts.inspect) args.push('--inspect=127.0.0.1:0');
   if (opts.cpuProfDir) args.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`);
   const child = track(

@@ -8,7 +8,7 @@ import type { Bus } from './cluster/bus.js';
 import type { Presence } from './cluster/presence.js';
 import { TokenService } from './crypto/tokens.js';
 import { ContentCipher } from './crypto/content-cipher.js';
-import { AuthThrottle, type LimiterFactory } from './domain/auth-throttle.js';
+import { AuthThrottle, memoryLimiters, type LimiterFactory } from './domain/auth-throttle.js';
 import { BackendHealth } from './domain/backend-health.js';
 import { BackgroundTasks } from './domain/background-tasks.js';
 import { Metrics } from './domain/metrics.js';
@@ -80,6 +80,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     tokens: new TokenService(config.tokenKey, config.tokenLifetime),
     cipher: new ContentCipher(config.encryptionKeys),
     authThrottle: new AuthThrottle(config.authLimit, cluster?.limiters),
+    limiters: cluster?.limiters ?? memoryLimiters,
     metrics,
     health: new BackendHealth(),
     tasks,

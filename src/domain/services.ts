@@ -5,7 +5,7 @@ import type { Presence } from '../cluster/presence.js';
 import type { TokenService } from '../crypto/tokens.js';
 import type { ContentCipher } from '../crypto/content-cipher.js';
 import type { Stores } from '../store/stores.js';
-import type { AuthThrottle } from './auth-throttle.js';
+import type { AuthThrottle, LimiterFactory } from './auth-throttle.js';
 import type { Metrics } from './metrics.js';
 import type { BackendHealth } from './backend-health.js';
 import type { PresenceNotifier } from './presence-notifier.js';
@@ -23,6 +23,8 @@ export interface Services {
   tokens: TokenService;
   cipher: ContentCipher;
   authThrottle: AuthThrottle;
+  /** Counters for rate limits: in memory on one node, in Redis in a cluster (shared by every node). */
+  limiters: LimiterFactory;
   metrics: Metrics;
   health: BackendHealth;
   tasks: BackgroundTasks;

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { RateLimiterMemory } from 'rate-limiter-flexible';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Services } from '../domain/services.js';
 import { parseUuid } from '../content/uuid.js';
 import { servesInline } from '../media/detect-type.js';
@@ -28,7 +28,7 @@ const CACHE_SECONDS = 3600;
 /** PROTOCOL §9.2–§9.3 with the fixes of §12 items 9 and 10 (choices in docs/protocol-notes.md). */
 export function registerFileRoutes(http: FastifyInstance, deps: FileRouteDeps): void {
   const { config } = deps.services;
-  const limiter = config.uploadRate > 0 ? new RateLimiterMemory({ points: config.uploadRate, duration: 60 }) : null;
+  const limiter = config.uploadRate > 0 ? deps.services.limiters('upload', config.uploadRate, 60) : null;
 
   void http.register(async (app) => {
     // Only multipart bodies are read here, and only by the upload handler, as a stream.
@@ -61,7 +61,7 @@ function unauthorized(reply: FastifyReply, reason: string, close = false): Fasti
   return text(reply.header('WWW-Authenticate', `Bearer error="invalid_token"${detail}`), 401, 'unauthorized', close);
 }
 
-async function upload(deps: FileRouteDeps, limiter: RateLimiterMemory | null, req: FastifyRequest, reply: FastifyReply) {
+async function upload(deps: FileRouteDeps, limiter: RateLimiterAbstract | null, req: FastifyRequest, reply: FastifyReply) {
   const { services } = deps;
   const max = services.config.uploadMaxBytes;
   // Every early answer closes the connection: the unread body is not worth receiving.

@@ -33,6 +33,14 @@ export interface MembershipRecord {
   deletedAt: Date | null;
 }
 
+// SQLite text of the two queries every message runs (same meaning as their Kysely forms below).
+const SENDER_VIEW_SQL = `select c.*, m.conversation_id, m.user_id, m.role, m.read_seq, m.recv_seq, m.clear_seq, m.favorite, m.muted, m.blocked, m.private, m.deleted_at,
+  exists (select 1 from members b where b.conversation_id = m.conversation_id and b.user_id != ? and b.blocked = 1 and c.type = 'dm') as blocked_by_other
+  from members m join conversations c on c.id = m.conversation_id
+  where m.conversation_id = ? and m.user_id = ? and m.deleted_at is null`;
+const RECIPIENTS_SQL = `select m.user_id from members m join conversations c on c.id = m.conversation_id
+  where m.conversation_id = ? and m.deleted_at is null and not (c.type = 'dm' and m.user_id != ? and m.blocked = 1)`;
+
 /**
  * Conversation and membership lookups shared by every conversation op.
  * "Active member" = a members row with deleted_at NULL (PROTOCOL §0).
@@ -98,6 +106,13 @@ export class MembershipStore {
    * active membership, and whether the other DM participant blocked them.
    */
   async senderView(conversationId: string, userId: string): Promise<{ conversation: ConversationRecord; member: MembershipRecord; blocked: boolean } | null> {
+    const fast = this.db.sqlite;
+    if (fast) {
+      // Hot path of every send on the embedded default: one prepared statement, no query building.
+      const row = await this.db.kysely.connection().execute(async () =>
+        fast.prepare(SENDER_VIEW_SQL).get(userId, conversationId, userId) as Record<string, unknown> | undefined);
+      return row ? this.#senderViewFromRow(row) : null;
+    }
     const row = await this.db.kysely.selectFrom('members as m')
       .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
       .selectAll('c')
@@ -115,7 +130,10 @@ export class MembershipStore {
       .where('m.user_id', '=', userId)
       .where('m.deleted_at', 'is', null)
       .executeTakeFirst();
-    if (!row) return null;
+    return row ? this.#senderViewFromRow(row) : null;
+  }
+
+  #senderViewFromRow(row: Record<string, any>): { conversation: ConversationRecord; member: MembershipRecord; blocked: boolean } {
     return {
       conversation: this.conversationFromRow(row),
       member: this.membershipFromRow(row),
@@ -129,6 +147,12 @@ export class MembershipStore {
    * (§12 item 18). Room rows never block.
    */
   async recipients(conversationId: string, sender: string): Promise<string[]> {
+    const fast = this.db.sqlite;
+    if (fast) {
+      const rows = await this.db.kysely.connection().execute(async () =>
+        fast.prepare(RECIPIENTS_SQL).all(conversationId, sender) as { user_id: string }[]);
+      return rows.map((r) => r.user_id);
+    }
     const rows = await this.db.kysely.selectFrom('members')
       .innerJoin('conversations', 'conversations.id', 'members.conversation_id')
       .select(['members.user_id', 'members.blocked', 'conversations.type'])

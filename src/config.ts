@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { decodeKey, generateKey } from './crypto/keys.js';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -104,12 +105,14 @@ function readBool(src: Source, name: string, def: boolean): boolean {
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
+/** Decodes a base64 key setting; `sizes` lists exact byte lengths, or one negative number for "at least". */
 function decodeBase64Key(value: string, name: string, sizes: number[]): Buffer {
-  const text = value.trim();
-  if (!BASE64.test(text)) throw new ConfigError(`${name} must be standard base64`);
-  const key = Buffer.from(text, 'base64');
+  let key: Buffer;
+  try {
+    key = decodeKey(value, name, 1);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
   if (!sizes.some((s) => (s < 0 ? key.length >= -s : key.length === s))) {
     throw new ConfigError(`${name} must decode to ${sizes.map((s) => (s < 0 ? `at least ${-s}` : s)).join(' or ')} bytes`);
   }
@@ -121,7 +124,7 @@ function storedKey(dataDir: string, file: string): string {
   const p = path.join(dataDir, file);
   if (existsSync(p)) return readFileSync(p, 'utf8').trim();
   mkdirSync(dataDir, { recursive: true });
-  const key = randomBytes(32).toString('base64');
+  const key = generateKey(32);
   writeFileSync(p, key + '\n', { mode: 0o600, flag: 'wx' });
   chmodSync(p, 0o600);
   return key;

@@ -1,6 +1,6 @@
 import { fail } from '../protocol/errors.js';
+import { isStrictBase64 } from '../crypto/keys.js';
 
-const STRICT_BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
@@ -8,7 +8,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * at the first colon (PROTOCOL §7.1).
  */
 export function decodeBasicSecret(secret: string): { name: string; password: string } {
-  if (!STRICT_BASE64.test(secret)) fail('invalidSecretEncoding');
+  if (!isStrictBase64(secret)) fail('invalidSecretEncoding');
   let text: string;
   try {
     text = utf8.decode(Buffer.from(secret, 'base64'));

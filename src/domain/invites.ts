@@ -119,32 +119,24 @@ export async function signUpInvite(services: Services, code: string | undefined)
 }
 
 /**
- * Redeems `primary` and every other redeemable invite to the same address
- * for the account `userId` just created (§5.12), in one transaction. When
- * the primary invite was consumed meanwhile, or the transaction fails, the
- * new account is removed again so the sign-up leaves nothing behind.
+ * The invites a sign-up redeems (§5.12): `primary` first, then every other
+ * redeemable invite to the same address (expired ones are marked on the way).
+ * The redemption itself runs inside the account's creating transaction.
  */
-export async function redeemAtSignUp(services: Services, userId: string, primary: InviteRecord): Promise<Redeemed[] | 'gone'> {
+export async function invitesForSignUp(services: Services, primary: InviteRecord): Promise<InviteRecord[]> {
   const { invites, accounts } = services.stores;
-  try {
-    const now = new Date();
-    const others: InviteRecord[] = [];
-    for (const inv of await invites.pendingForEmail(primary.email)) {
-      if (inv.id === primary.id) continue;
-      const check = checkToken(services, inv, now);
-      if (check === 'expired') await invites.markExpired(inv.id);
-      if (check === 'ok') others.push(inv);
-    }
-    const inviters = await accounts.getUsers([primary.inviterId, ...others.map((i) => i.inviterId)]);
-    const live = others.filter((i) => {
-      const inviter = inviters.get(i.inviterId);
-      return inviter !== undefined && inviter.state !== 'deleted';
-    });
-    const result = await invites.redeem([primary, ...live], userId, now);
-    if (result === 'gone') await invites.discardNewAccount(userId);
-    return result;
-  } catch (err) {
-    await invites.discardNewAccount(userId).catch(() => {});
-    throw err;
+  const now = new Date();
+  const others: InviteRecord[] = [];
+  for (const inv of await invites.pendingForEmail(primary.email)) {
+    if (inv.id === primary.id) continue;
+    const check = checkToken(services, inv, now);
+    if (check === 'expired') await invites.markExpired(inv.id);
+    if (check === 'ok') others.push(inv);
   }
+  const inviters = await accounts.getUsers(others.map((i) => i.inviterId));
+  const live = others.filter((i) => {
+    const inviter = inviters.get(i.inviterId);
+    return inviter !== undefined && inviter.state !== 'deleted';
+  });
+  return [primary, ...live];
 }

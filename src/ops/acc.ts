@@ -3,7 +3,10 @@ import { fail } from '../protocol/errors.js';
 import { hashPassword, verifyPassword } from '../crypto/passwords.js';
 import { decodeBasicSecret } from '../domain/credentials.js';
 import { completeLogin, loginParams } from '../domain/login-flow.js';
-import { redeemAtSignUp, signUpInvite } from '../domain/invites.js';
+import { invitesForSignUp, signUpInvite } from '../domain/invites.js';
+import type { Transaction } from 'kysely';
+import type { Database } from '../store/schema.js';
+import type { Redeemed } from '../store/invite-store.js';
 import { isEmailTakenError } from '../store/invite-store.js';
 import { newVerificationToken, sendVerificationMail } from '../mail/verification.js';
 import { formatTs } from '../protocol/time.js';
@@ -74,6 +77,14 @@ async function signUp(ctx: OpContext, body: AccBody) {
     ctx.log.error({ err }, 'password hashing failed');
     return fail('hashFailed');
   }
+  // Step 13 commits with the account: the invites are claimed in its transaction, or nothing is written.
+  const toRedeem = invite ? await invitesForSignUp(ctx.services, invite) : [];
+  let redeemed: Redeemed[] = [];
+  const redeem = async (trx: Transaction<Database>) => {
+    const r = await stores.invites.redeemIn(trx, toRedeem, id, new Date());
+    if (r === 'gone') throw new InviteGone();
+    redeemed = r;
+  };
   let result: Awaited<ReturnType<typeof stores.accounts.createAccount>>;
   try {
     result = await stores.accounts.createAccount({
@@ -85,21 +96,16 @@ async function signUp(ctx: OpContext, body: AccBody) {
       emailVerified: !config.emailVerification,
       mustChangePassword: invite !== null && password === body.inviteCode,
       verificationToken: verification,
-    });
+    }, toRedeem.length > 0 ? redeem : undefined);
   } catch (err) {
+    if (err instanceof InviteGone) return fail('inviteAlreadyUsed');
     // A concurrent sign-up took the invite's address between the check and the insert.
     if (!isEmailTakenError(err)) throw err;
     result = 'email-taken';
   }
   if (result === 'email-taken') fail((await signUpInvite(ctx.services, body.inviteCode)) ? 'emailTaken' : 'inviteAlreadyUsed');
   if (result !== 'created') fail('usernameTaken');
-  // Step 13, atomic: the invites are redeemed in one transaction, or the new account is removed again.
-  let inviters: string[] = [];
-  if (invite) {
-    const redeemed = await redeemAtSignUp(ctx.services, id, invite);
-    if (redeemed === 'gone') fail('inviteAlreadyUsed');
-    inviters = [...new Set(redeemed.map((r) => r.inviterId))];
-  }
+  const inviters = [...new Set(redeemed.map((r) => r.inviterId))];
   const after = verification && email ? () => sendVerificationMail(ctx.services, email, verification.token) : undefined;
 
   const user = await stores.accounts.getUser(id);
@@ -153,3 +159,6 @@ async function updateMe(ctx: UserOpContext, body: AccBody) {
   }
   return ok(params);
 }
+
+/** The sign-up's invite was consumed by someone else meanwhile: the whole sign-up rolls back. */
+class InviteGone extends Error {}

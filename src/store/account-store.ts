@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
+import type { Database } from './schema.js';
 import type { Db } from './database.js';
 
 export interface UserRecord {
@@ -56,8 +57,8 @@ export class AccountStore {
     };
   }
 
-  /** Creates user + basic auth row in one transaction; 'taken' when the username exists (nothing written). */
-  async createAccount(a: NewAccount): Promise<'created' | 'taken' | 'email-taken'> {
+  /** Creates user + basic auth row (and `within`) in one transaction; 'taken' when the username exists (nothing written). */
+  async createAccount(a: NewAccount, within?: (trx: Transaction<Database>) => Promise<void>): Promise<'created' | 'taken' | 'email-taken'> {
     const k = this.db.kysely;
     return k.transaction().execute(async (trx) => {
       const existing = await trx.selectFrom('auth').select('id').where('scheme', '=', 'basic').where('uname', '=', a.username).executeTakeFirst();
@@ -85,6 +86,8 @@ export class AccountStore {
         .onConflict((oc) => oc.columns(['scheme', 'uname']).doNothing())
         .executeTakeFirst();
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) throw new UsernameRace();
+      // More work that must commit with the account (redeeming its invites); throwing undoes all of it.
+      if (within) await within(trx);
       return 'created';
     }).catch((err: unknown) => {
       if (err instanceof UsernameRace) return 'taken' as const;

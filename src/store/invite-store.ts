@@ -138,32 +138,28 @@ export class InviteStore {
    * redemption are skipped.
    */
   async redeem(invites: readonly { id: string; inviterId: string }[], redeemerId: string, now = new Date()): Promise<Redeemed[] | 'gone'> {
-    return this.db.kysely.transaction().execute(async (trx) => {
-      const out: Redeemed[] = [];
-      for (const [i, inv] of invites.entries()) {
-        const claimed = await trx.updateTable('invite_codes')
-          .set({ status: 'used', used_at: now, used_by: redeemerId })
-          .where('id', '=', inv.id).where('status', '=', 'pending').where('expires_at', '>', now)
-          .executeTakeFirst();
-        if (Number(claimed.numUpdatedRows) !== 1) {
-          if (i === 0) return 'gone' as const;
-          continue;
-        }
-        const conv = await findOrCreateDm(trx, inv.inviterId, redeemerId, now);
-        await insertContactPair(trx, inv.inviterId, redeemerId, 'invite', inv.id, now);
-        out.push({ inviteId: inv.id, inviterId: inv.inviterId, conv });
-      }
-      return out;
-    });
+    return this.db.kysely.transaction().execute((trx) => this.redeemIn(trx, invites, redeemerId, now));
   }
 
-  /**
-   * Removes an account whose sign-up could not redeem its invite, so a
-   * failed sign-up leaves nothing behind (auth rows cascade).
-   */
-  async discardNewAccount(userId: string): Promise<void> {
-    await this.db.kysely.deleteFrom('users').where('id', '=', userId).execute();
+  /** `redeem` inside a caller's transaction (sign-up creates the account and redeems in one). */
+  async redeemIn(trx: Transaction<Database>, invites: readonly { id: string; inviterId: string }[], redeemerId: string, now: Date): Promise<Redeemed[] | 'gone'> {
+    const out: Redeemed[] = [];
+    for (const [i, inv] of invites.entries()) {
+      const claimed = await trx.updateTable('invite_codes')
+        .set({ status: 'used', used_at: now, used_by: redeemerId })
+        .where('id', '=', inv.id).where('status', '=', 'pending').where('expires_at', '>', now)
+        .executeTakeFirst();
+      if (Number(claimed.numUpdatedRows) !== 1) {
+        if (i === 0) return 'gone';
+        continue;
+      }
+      const conv = await findOrCreateDm(trx, inv.inviterId, redeemerId, now);
+      await insertContactPair(trx, inv.inviterId, redeemerId, 'invite', inv.id, now);
+      out.push({ inviteId: inv.id, inviterId: inv.inviterId, conv });
+    }
+    return out;
   }
+
 }
 
 /**

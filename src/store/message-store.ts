@@ -73,6 +73,8 @@ type MessagesEb = ExpressionBuilder<Database, 'messages'>;
  * the single SQLite writer, so concurrent changes never overwrite each other.
  */
 export class MessageStore {
+  readonly #batch: { m: NewMessage; onSeq: (seq: number) => void; resolve: (s: Stored) => void; reject: (e: unknown) => void }[] = [];
+
   constructor(private readonly db: Db) {}
 
   #record(row: Record<string, any>): MessageRecord {
@@ -102,7 +104,7 @@ export class MessageStore {
    */
   async insert(m: NewMessage, onSeq: (seq: number) => void): Promise<Stored> {
     const fast = this.db.sqlite;
-    if (fast) return this.db.kysely.connection().execute(async () => fast.transaction(() => this.#insertSqlite(fast, m, onSeq)));
+    if (fast) return this.#groupCommit(fast, m, onSeq);
     try {
       return await this.db.kysely.transaction().execute(async (trx) => {
         const original = m.nonce === null ? undefined : await this.#byNonce(trx, m.conversationId, m.from, m.nonce);
@@ -140,6 +142,45 @@ export class MessageStore {
       }
       throw err;
     }
+  }
+
+  /**
+   * Group commit for SQLite: sends arriving in the same turn of the event loop
+   * are written in one transaction (one commit instead of many), each in its
+   * own savepoint so one failing insert does not undo the others. Every caller
+   * is answered only after the commit, so "acknowledged" still means stored.
+   */
+  #groupCommit(fast: SqliteHandle, m: NewMessage, onSeq: (seq: number) => void): Promise<Stored> {
+    return new Promise<Stored>((resolve, reject) => {
+      this.#batch.push({ m, onSeq, resolve, reject });
+      if (this.#batch.length === 1) setImmediate(() => void this.#flush(fast));
+    });
+  }
+
+  async #flush(fast: SqliteHandle): Promise<void> {
+    const batch = this.#batch.splice(0);
+    const results: ({ ok: true; stored: Stored } | { ok: false; err: unknown })[] = [];
+    try {
+      await this.db.kysely.connection().execute(async () =>
+        fast.transaction(() => {
+          for (const p of batch) {
+            try {
+              results.push({ ok: true, stored: fast.transaction(() => this.#insertSqlite(fast, p.m, p.onSeq)) });
+            } catch (err) {
+              results.push({ ok: false, err });
+            }
+          }
+        }),
+      );
+    } catch (err) {
+      for (const p of batch) p.reject(err);
+      return;
+    }
+    batch.forEach((p, i) => {
+      const r = results[i];
+      if (r?.ok) p.resolve(r.stored);
+      else p.reject(r?.err ?? new Error('message not stored'));
+    });
   }
 
   /**

@@ -1,4 +1,4 @@
-import { Errors, type ErrorName } from './errors.js';
+import type { ErrorName } from './errors.js';
 import { isOpName, type OpName } from './op-names.js';
 
 export const MAX_ID_LENGTH = 64;
@@ -81,8 +81,4 @@ export function parseEnvelope(text: string): Envelope | EnvelopeError {
   if (ops.length > 1) return { ok: false, id, error: 'multipleTypes' };
   if (id === undefined && op !== 'typing') return { ok: false, id: undefined, error: 'idRequired' };
   return { ok: true, id, op, body: frame[op] };
-}
-
-export function envelopeErrorCode(e: EnvelopeError): readonly [number, string] {
-  return Errors[e.error];
 }

@@ -181,8 +181,3 @@ export function fail(name: ErrorName, text?: string): never {
   const [code, base] = Errors[name];
   throw new OpError(code, text ?? base);
 }
-
-export function opError(name: ErrorName): OpError {
-  const [code, text] = Errors[name];
-  return new OpError(code, text);
-}

@@ -64,8 +64,4 @@ export class SessionRegistry<S extends RegisteredSession = RegisteredSession> im
   sessions(): IterableIterator<S> {
     return this.#all.values();
   }
-
-  usersHere(): IterableIterator<string> {
-    return this.#byUser.keys();
-  }
 }

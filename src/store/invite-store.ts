@@ -21,16 +21,8 @@ export interface InviteRecord {
   expiresAt: Date;
 }
 
-export interface NewInvite {
-  id: string;
-  inviterId: string;
-  code: string;
-  sealedToken: string;
-  email: string;
-  name: string | null;
-  createdAt: Date;
-  expiresAt: Date;
-}
+/** A new invite: everything but what redemption fills in later. */
+export type NewInvite = Omit<InviteRecord, 'status' | 'usedAt' | 'usedBy'>;
 
 /** One invite connected by a redemption: the inviter and the DM between them. */
 export interface Redeemed {

@@ -17,12 +17,13 @@ import { fanout, fanoutSize } from './scenarios/fanout.js';
 const SCENARIOS = ['fanout', 'dm', 'connect', 'cluster'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
-const USAGE = `npm run bench -- [--quick] [--scenario fanout|dm|connect|cluster]... [--workers N] [--profile] [--no-write]
+const USAGE = `npm run bench -- [--quick] [--scenario fanout|dm|connect|cluster]... [--workers N] [--profile] [--no-write] [--fresh-users]
   --quick        small sizes (2–4 minutes on 2 cores, mostly sign-up and cluster)
   --scenario     run only the named scenario(s) (repeatable)
   --workers      load-generator processes per scenario (default 2)
-  --profile      run mvchat with --cpu-prof during fanout and dm and summarize the top self-time functions
+  --profile      run mvchat with --cpu-prof during fanout, dm and connect and summarize the top self-time functions
   --no-write     print only; leave docs/benchmarks.md and bench/results/ alone
+  --fresh-users  sign the users up again instead of reusing the set an earlier run left in the temp folder
   --report-only  rewrite docs/benchmarks.md and the plot from bench/results/latest.json`;
 
 async function main(): Promise<void> {
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
       profile: { type: 'boolean', default: false },
       'no-write': { type: 'boolean', default: false },
       'report-only': { type: 'boolean', default: false },
+      'fresh-users': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -62,16 +64,15 @@ async function main(): Promise<void> {
     chosen.includes('dm') ? 2 * dmPairs(quick) : 0,
     chosen.includes('connect') ? Math.min(connectSockets(quick), quick ? 100 : 1000) : 0,
   );
-  const keys = benchKeys();
+  let keys = benchKeys();
   let users: BenchContext['users'] = [];
   let dataDir = '';
   if (need > 0) {
     const t = performance.now();
-    log(`signing up ${need} users (acc new, Argon2)...`);
-    const set = await sqliteDataSet(need, keys);
-    users = set.users;
+    const set = await sqliteDataSet(need, values['fresh-users']);
+    ({ users, keys } = set);
     dataDir = set.dir;
-    log(`  done in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    log(set.reused ? `${need} users from an earlier run's sign-up (${set.dir}; --fresh-users to redo)` : `signed up ${need} users (acc new, Argon2) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   }
 
   const ctx: BenchContext = {
@@ -96,7 +97,7 @@ async function main(): Promise<void> {
     else if (name === 'connect') results.scenarios.connect = await connect(ctx);
     else results.scenarios.cluster = await cluster(ctx, keys, clusterUsers(quick));
     log(`  (${((performance.now() - t) / 1000).toFixed(0)} s)`);
-    if (profileDir && (name === 'fanout' || name === 'dm')) {
+    if (profileDir && name !== 'cluster') {
       // --cpu-prof writes one file per thread; the busiest is the main thread (the others are the module loader's).
       const [main] = profilesIn(path.join(profileDir, name))
         .map((f) => summarizeProfile(f))

@@ -96,7 +96,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     userChanged: (s, from, to) => lifecycle.userChanged(s, from, to),
     closed: (s, user) => lifecycle.closed(s, user),
     slowConsumer: () => metrics.slowConsumerCloses.inc(),
-    frameSent: () => metrics.framesOut.inc(),
+    frameSent: () => metrics.frameOut(),
   };
   const origins = new OriginPolicy(config.allowedOrigins);
   const gateway = new WsGateway(

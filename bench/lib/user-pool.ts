@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -58,18 +58,43 @@ export async function signUp(url: string, count: number, lanes = 6): Promise<Ben
 export interface SqliteDataSet {
   dir: string;
   users: BenchUser[];
+  /** Token and encryption keys the data set was made with; every server of the run uses them. */
+  keys: Record<string, string>;
+  /** True when the set came from an earlier run's cache. */
+  reused: boolean;
 }
 
-/** A data folder holding `count` signed-up users; copy it per scenario with `cloneDataDir`. */
-export async function sqliteDataSet(count: number, keys: Record<string, string>): Promise<SqliteDataSet> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'mvchat-bench-users-'));
-  atExit(() => rmSync(dir, { recursive: true, force: true }));
-  const server = await startTarget('mvchat', { env: { ...keys, ...LOAD_ENV, MVCHAT_DATA_DIR: dir } });
+// Kept between runs (sign-up is Argon2: about a minute per thousand users here); `--fresh-users` rebuilds it.
+const CACHE_ROOT = path.join(tmpdir(), 'mvchat-bench-users-v1');
+
+/**
+ * A data folder holding at least `count` signed-up users; copy it per
+ * scenario with `cloneDataDir`. Reuses the set an earlier run left in the
+ * temp folder unless `fresh`.
+ */
+export async function sqliteDataSet(count: number, fresh: boolean): Promise<SqliteDataSet> {
+  const cached = path.join(CACHE_ROOT, String(count));
+  const manifest = path.join(cached, 'bench-users.json');
+  if (!fresh && existsSync(manifest)) {
+    const saved = JSON.parse(readFileSync(manifest, 'utf8')) as { users: BenchUser[]; keys: Record<string, string> };
+    if (saved.users.length >= count) return { dir: path.join(cached, 'data'), users: saved.users.slice(0, count), keys: saved.keys, reused: true };
+  }
+  const keys = benchKeys();
+  mkdirSync(CACHE_ROOT, { recursive: true });
+  const building = mkdtempSync(path.join(CACHE_ROOT, 'building-'));
+  atExit(() => rmSync(building, { recursive: true, force: true }));
+  const dataDir = path.join(building, 'data');
+  const server = await startTarget('mvchat', { env: { ...keys, ...LOAD_ENV, MVCHAT_DATA_DIR: dataDir } });
+  let users: BenchUser[];
   try {
-    return { dir, users: await signUp(server.url, count) };
+    users = await signUp(server.url, count);
   } finally {
     await server.stop();
   }
+  writeFileSync(path.join(building, 'bench-users.json'), JSON.stringify({ users, keys }));
+  rmSync(cached, { recursive: true, force: true });
+  renameSync(building, cached);
+  return { dir: path.join(cached, 'data'), users, keys, reused: false };
 }
 
 /** A private copy of a data folder (the SQLite file and its keys), removed at exit. */

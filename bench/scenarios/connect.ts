@@ -36,7 +36,7 @@ export async function connect(ctx: BenchContext): Promise<ConnectResult> {
   const targets: Record<string, ConnectTargetResult> = {};
   for (const kind of KINDS) {
     ctx.log(`  ${kind}: ${fmt(sockets)} sockets`);
-    const server = await ctx.start(kind, { inspect: true });
+    const server = await ctx.start(kind, { inspect: true, profileAs: 'connect' });
     try {
       const before = await server.memory();
       // Users are reused round robin: sign-up is slow by design, and a session costs the same either way.

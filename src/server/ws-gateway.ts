@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import { Session, type SessionHooks, type SessionLimits } from '../session/session.js';
 import type { SessionRegistry } from '../session/session-registry.js';
 import type { OriginPolicy } from './origin-policy.js';
+import { WsSocket } from './ws-socket.js';
 
 export const WS_PATHS = new Set(['/v0/ws', '/v0/channels']);
 const MAX_FRAME_BYTES = 65_536;
@@ -54,7 +55,7 @@ export class WsGateway {
   #accept(ws: WebSocket, req: IncomingMessage): void {
     const forwarded = this.opts.trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',')[0]?.trim() : '';
     const address = forwarded || req.socket.remoteAddress || 'unknown';
-    const session = new Session(ws, address, this.hooks, this.opts.limits, this.log);
+    const session = new Session(new WsSocket(ws), address, this.hooks, this.opts.limits, this.log);
     this.registry.add(session);
     ws.on('message', (data, isBinary) => session.receive(isBinary ? toBuffer(data) : toBuffer(data).toString('utf8')));
     ws.on('pong', () => (session.alive = true));

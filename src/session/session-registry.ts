@@ -3,7 +3,7 @@ import type { DeliveryOptions, LocalDelivery } from '../cluster/bus.js';
 export interface RegisteredSession {
   readonly id: string;
   readonly userId: string | null;
-  send(frame: string, droppable?: boolean): void;
+  send(frame: string | Buffer, droppable?: boolean): void;
   close(code: number): void;
 }
 
@@ -42,10 +42,12 @@ export class SessionRegistry<S extends RegisteredSession = RegisteredSession> im
   }
 
   deliver(userIds: readonly string[], frame: string, options: DeliveryOptions): void {
+    // Encoded once here rather than once per socket by the WebSocket library.
+    const bytes = userIds.length > 1 ? Buffer.from(frame) : frame;
     for (const userId of userIds) {
       const set = this.#byUser.get(userId);
       if (!set) continue;
-      for (const s of set) if (s.id !== options.exceptSession) s.send(frame, options.droppable);
+      for (const s of set) if (s.id !== options.exceptSession) s.send(bytes, options.droppable);
     }
   }
 

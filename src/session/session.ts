@@ -3,6 +3,7 @@ import { CloseCode, CloseReason } from '../protocol/close-codes.js';
 import type { ClientInfo, OpSession } from '../ops/op.js';
 import type { Logger } from '../logger.js';
 import type { SocketLike } from './socket.js';
+import { holdWritesThisTurn } from './write-batch.js';
 import { KeyedBuckets, KeyedInterval, TokenBucket } from './token-bucket.js';
 
 export interface SessionLimits {
@@ -134,7 +135,7 @@ export class Session implements OpSession {
    * frames are skipped past the soft limit; past the hard limit the session is
    * closed as a slow consumer (DEFECTS 7).
    */
-  send(frame: string, droppable = false): void {
+  send(frame: string | Buffer, droppable = false): void {
     if (this.#closed) return;
     const buffered = this.socket.bufferedAmount;
     if (droppable && buffered > this.limits.outboundSoftLimit) {
@@ -148,6 +149,7 @@ export class Session implements OpSession {
       this.close(CloseCode.SLOW_CONSUMER);
       return;
     }
+    holdWritesThisTurn(this.socket);
     this.socket.send(frame, this.#onWritten);
     this.hooks.frameSent?.();
   }

@@ -25,7 +25,7 @@ function backloggedSocket(bufferedAmount: number): SocketLike & { sent: string[]
     bufferedAmount,
     sent: [],
     send(d) {
-      this.sent.push(d);
+      this.sent.push(String(d));
     },
     close(code) {
       this.closedWith = code;

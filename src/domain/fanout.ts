@@ -1,11 +1,13 @@
 import type { DeliveryOptions } from '../cluster/bus.js';
 import type { Services } from './services.js';
+import { recipientsOf } from '../store/member-snapshot.js';
 
 /**
  * Broadcasts one serialized frame to the active members of a conversation as
  * they are now (PROTOCOL §2.5), minus anyone who blocked `sender` in a DM.
- * The member list is read once: a snapshot, so someone removed before this
- * call receives nothing (DEFECTS 10).
+ * The member list is one snapshot at least as new as `memberVersion` (or as
+ * the database's current version), so someone removed before the event was
+ * stored or before this call receives nothing (DEFECTS 10).
  */
 export async function broadcast(
   services: Services,
@@ -13,7 +15,11 @@ export async function broadcast(
   sender: string,
   frame: string,
   options: DeliveryOptions = {},
+  memberVersion?: number,
 ): Promise<void> {
-  const recipients = await services.stores.membership.recipients(conversationId, sender);
+  // A send passes the member version it committed at; anything else reads the current one.
+  const members = await services.stores.membership.snapshot(conversationId, memberVersion);
+  if (!members) return;
+  const recipients = recipientsOf(members, sender);
   if (recipients.length > 0) services.bus.publish(recipients, frame, options);
 }

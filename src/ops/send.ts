@@ -6,7 +6,8 @@ import { orderedPublisher } from '../domain/messages/ordered-publisher.js';
 import { fail } from '../protocol/errors.js';
 import { dataFrame } from '../protocol/frames.js';
 import { formatTs } from '../protocol/time.js';
-import type { Stored } from '../store/message-store.js';
+import { SendRefused, type Stored } from '../store/message-store.js';
+import { sendRefusal } from '../store/member-snapshot.js';
 import type { UserOp } from './op.js';
 import { anyJson, bool, int, object, str, uuidish } from './schema-parts.js';
 import { sealContent } from '../domain/messages/seal.js';
@@ -39,10 +40,10 @@ export const send: UserOp<SendBody> = {
     const { services, userId } = ctx;
     if (!body.conv || body.content === undefined) fail('missingSendData');
     const conv = convId(body.conv);
-    // Membership, conversation and block state in one query (a conversation without the sender as member is 403).
-    const view = await services.stores.membership.senderView(conv, userId);
-    if (!view) fail('notMember');
-    if (view.blocked) fail('blocked');
+    // Membership and block state from this node's member cache; the store checks again if they changed before the commit.
+    const members = await services.stores.membership.senderSnapshot(conv, userId);
+    const refusal = members ? sendRefusal(members, userId) : 'notMember';
+    if (refusal) fail(refusal);
 
     const checked = checkContent(body.content);
     if (!checked.ok) fail('invalidContent', checked.error);
@@ -70,6 +71,7 @@ export const send: UserOp<SendBody> = {
           mentions: [...new Set(checked.mentions.map((m) => m.userId))],
           fileRefs: checked.fileRefs,
           at: new Date(),
+          memberVersion: members!.version,
         },
         (seq) => {
           reserved = seq;
@@ -78,6 +80,7 @@ export const send: UserOp<SendBody> = {
       );
     } catch (err) {
       if (reserved !== null) publisher.cancel(conv, reserved);
+      if (err instanceof SendRefused) fail(err.reason);
       throw err;
     }
     if (stored.duplicate && reserved !== null) publisher.cancel(conv, reserved);
@@ -90,7 +93,7 @@ export const send: UserOp<SendBody> = {
     return {
       code: 202,
       params,
-      after: () => publisher.ready(conv, seq, () => broadcast(services, conv, userId, frame, { exceptSession: ctx.session.id })),
+      after: () => publisher.ready(conv, seq, () => broadcast(services, conv, userId, frame, { exceptSession: ctx.session.id }, stored.memberVersion)),
     };
   },
 };

@@ -106,7 +106,11 @@ export class AccountStore {
   }
 
   async getUser(id: string): Promise<UserRecord | null> {
-    const row = await this.db.kysely.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    const fast = this.db.sqlite;
+    // Every login reads its user: a prepared statement on the embedded default.
+    const row = fast
+      ? await fast.exclusive(() => fast.prepare('select * from users where id = ?').get(id) as Record<string, unknown> | undefined)
+      : await this.db.kysely.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
     return row ? this.#user(row) : null;
   }
 
@@ -120,6 +124,12 @@ export class AccountStore {
   }
 
   async recordLogin(userId: string, at: Date, userAgent: string): Promise<void> {
+    const fast = this.db.sqlite;
+    if (fast) {
+      // Logins arriving together share one commit.
+      await fast.grouped(() => fast.prepare('update users set last_seen = ?, user_agent = ? where id = ?').run(at.toISOString(), userAgent.slice(0, 255), userId));
+      return;
+    }
     await this.db.kysely.updateTable('users').set({ last_seen: at, user_agent: userAgent.slice(0, 255) }).where('id', '=', userId).execute();
   }
 

@@ -8,9 +8,11 @@ import { columnTypes, type Dialect, type MigrationContext } from './migrations/c
 import * as m001 from './migrations/001-reference-schema.js';
 import * as m002 from './migrations/002-mvchat-additions.js';
 import * as m006 from './migrations/006-files.js';
+import * as m007 from './migrations/007-member-version.js';
 import type { Database } from './schema.js';
 import { SqliteValuesPlugin } from './sqlite-values-plugin.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
+import { GroupCommit } from './sqlite-group-commit.js';
 
 export interface Db {
   kysely: Kysely<Database>;
@@ -18,8 +20,8 @@ export interface Db {
   codec: Codec;
   /**
    * SQLite only: the file's handle for hot paths that run a whole transaction
-   * synchronously. Use it inside `kysely.connection().execute(...)`, which
-   * holds the single connection, so no Kysely transaction is open meanwhile.
+   * synchronously. Run such work through `exclusive`, never while a Kysely
+   * transaction holds the single connection.
    */
   sqlite?: SqliteHandle;
   close(): Promise<void>;
@@ -28,12 +30,23 @@ export interface Db {
 export interface SqliteHandle {
   prepare(sql: string): SqliteDatabase.Statement;
   transaction<T>(fn: () => T): T;
+  /** Inside a transaction: runs `fn` in a savepoint, undone alone when `fn` throws. */
+  savepoint<T>(fn: () => T): T;
+  /**
+   * Runs synchronous work on the connection: at once when no transaction is
+   * open on it (nothing can interleave with synchronous code), otherwise
+   * after the Kysely transaction that holds it ends.
+   */
+  exclusive<T>(fn: () => T): Promise<T>;
+  /** Runs a synchronous write with the others of this turn in one transaction (see GroupCommit). */
+  grouped<T>(fn: () => T): Promise<T>;
 }
 
 const MIGRATIONS: Record<string, { up(ctx: MigrationContext): Promise<void> }> = {
   '001-reference-schema': m001,
   '002-mvchat-additions': m002,
   '006-files': m006,
+  '007-member-version': m007,
 };
 
 // pg returns BIGINT as text by default; our BIGINTs (file sizes) fit a double.
@@ -58,10 +71,37 @@ export function openDb(opts: { databaseUrl: string | null; dataDir: string; pool
   file.pragma('busy_timeout = 5000');
   const cached = withStatementCache(file);
   const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: cached }), plugins: [new SqliteValuesPlugin()] });
+  // Prepared once: the group commit opens one savepoint per message.
+  const save = file.prepare('SAVEPOINT one_message');
+  const release = file.prepare('RELEASE one_message');
+  const undo = file.prepare('ROLLBACK TO one_message');
   const sqlite: SqliteHandle = {
+    grouped: (fn) => group.run(fn),
     prepare: (text) => cached.prepare(text) as unknown as SqliteDatabase.Statement,
     transaction: (fn) => file.transaction(fn)(),
+    savepoint: (fn) => {
+      save.run();
+      try {
+        const out = fn();
+        release.run();
+        return out;
+      } catch (err) {
+        undo.run();
+        release.run();
+        throw err;
+      }
+    },
+    exclusive: (fn) => {
+      if (file.inTransaction) return kysely.connection().execute(async () => fn());
+      // Synchronously, now: a deferred call could land inside a transaction begun meanwhile.
+      try {
+        return Promise.resolve(fn());
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
   };
+  const group = new GroupCommit(sqlite);
   return { kysely, dialect: 'sqlite', codec: codecFor('sqlite'), sqlite, close: () => kysely.destroy() };
 }
 

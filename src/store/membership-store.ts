@@ -1,4 +1,7 @@
-import type { Db } from './database.js';
+import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
+import type { Db, SqliteHandle } from './database.js';
+import type { Database } from './schema.js';
+import { sendRefusal, snapshotFromRows, SnapshotCache, type MemberSnapshot, type SnapshotRow } from './member-snapshot.js';
 
 export type Role = 'owner' | 'admin' | 'member';
 
@@ -33,19 +36,18 @@ export interface MembershipRecord {
   deletedAt: Date | null;
 }
 
-// SQLite text of the two queries every message runs (same meaning as their Kysely forms below).
-const SENDER_VIEW_SQL = `select c.*, m.conversation_id, m.user_id, m.role, m.read_seq, m.recv_seq, m.clear_seq, m.favorite, m.muted, m.blocked, m.private, m.deleted_at,
-  exists (select 1 from members b where b.conversation_id = m.conversation_id and b.user_id != ? and b.blocked = 1 and c.type = 'dm') as blocked_by_other
-  from members m join conversations c on c.id = m.conversation_id
-  where m.conversation_id = ? and m.user_id = ? and m.deleted_at is null`;
-const RECIPIENTS_SQL = `select m.user_id from members m join conversations c on c.id = m.conversation_id
-  where m.conversation_id = ? and m.deleted_at is null and not (c.type = 'dm' and m.user_id != ? and m.blocked = 1)`;
+// One consistent read of a conversation and all its member rows (a snapshot at one member_version).
+const SNAPSHOT_SQL = `select c.type, c.member_version, m.user_id, m.blocked, m.deleted_at is null as active
+  from conversations c left join members m on m.conversation_id = c.id where c.id = ?`;
+const VERSION_SQL = 'select member_version from conversations where id = ?';
 
 /**
  * Conversation and membership lookups shared by every conversation op.
  * "Active member" = a members row with deleted_at NULL (PROTOCOL §0).
  */
 export class MembershipStore {
+  readonly #snapshots = new SnapshotCache();
+
   constructor(private readonly db: Db) {}
 
   conversationFromRow(row: Record<string, any>): ConversationRecord {
@@ -102,64 +104,53 @@ export class MembershipStore {
   }
 
   /**
-   * Everything `send` checks, in one query: the conversation, the sender's
-   * active membership, and whether the other DM participant blocked them.
+   * Members as of at least `atLeast` (the version a send committed at), or as
+   * of now when not given. Served from this node's cache when it is recent
+   * enough; null when the conversation does not exist.
    */
-  async senderView(conversationId: string, userId: string): Promise<{ conversation: ConversationRecord; member: MembershipRecord; blocked: boolean } | null> {
-    const fast = this.db.sqlite;
-    if (fast) {
-      // Hot path of every send on the embedded default: one prepared statement, no query building.
-      const row = await this.db.kysely.connection().execute(async () =>
-        fast.prepare(SENDER_VIEW_SQL).get(userId, conversationId, userId) as Record<string, unknown> | undefined);
-      return row ? this.#senderViewFromRow(row) : null;
-    }
-    const row = await this.db.kysely.selectFrom('members as m')
-      .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
-      .selectAll('c')
-      .select(['m.conversation_id', 'm.user_id', 'm.role', 'm.read_seq', 'm.recv_seq', 'm.clear_seq', 'm.favorite', 'm.muted', 'm.blocked', 'm.private', 'm.deleted_at'])
-      .select((eb) =>
-        eb.exists(
-          eb.selectFrom('members as b').select('b.user_id')
-            .whereRef('b.conversation_id', '=', 'm.conversation_id')
-            .where('b.user_id', '!=', userId)
-            .where('b.blocked', '=', true)
-            .where('c.type', '=', 'dm'),
-        ).as('blocked_by_other'),
-      )
-      .where('m.conversation_id', '=', conversationId)
-      .where('m.user_id', '=', userId)
-      .where('m.deleted_at', 'is', null)
-      .executeTakeFirst();
-    return row ? this.#senderViewFromRow(row) : null;
-  }
-
-  #senderViewFromRow(row: Record<string, any>): { conversation: ConversationRecord; member: MembershipRecord; blocked: boolean } {
-    return {
-      conversation: this.conversationFromRow(row),
-      member: this.membershipFromRow(row),
-      blocked: this.db.codec.bool(row.blocked_by_other as boolean | number),
-    };
+  async snapshot(conversationId: string, atLeast?: number): Promise<MemberSnapshot | null> {
+    const need = atLeast ?? (await this.#currentVersion(conversationId));
+    if (need === null) return null;
+    const held = this.#snapshots.get(conversationId);
+    if (held && held.version >= need) return held;
+    return this.loadSnapshot(conversationId);
   }
 
   /**
-   * Who receives what `sender` pushes into a conversation, in one query: the
-   * active members now, minus DM participants who blocked the sender
-   * (§12 item 18). Room rows never block.
+   * What `send` checks first: the cached snapshot, reloaded when it refuses
+   * (a member added elsewhere). A stale "yes" is caught when the send
+   * commits: the store compares member versions in the same statement.
    */
-  async recipients(conversationId: string, sender: string): Promise<string[]> {
+  async senderSnapshot(conversationId: string, userId: string): Promise<MemberSnapshot | null> {
+    const held = this.#snapshots.get(conversationId);
+    if (held && sendRefusal(held, userId) === null) return held;
+    return this.loadSnapshot(conversationId);
+  }
+
+  async loadSnapshot(conversationId: string, q: Kysely<Database> | Transaction<Database> = this.db.kysely): Promise<MemberSnapshot | null> {
+    const fast = this.db.sqlite;
+    if (fast && q === this.db.kysely) return fast.exclusive(() => this.loadSnapshotSqlite(fast, conversationId));
+    const { rows } = await q.executeQuery<SnapshotRow>(CompiledQuery.raw(SNAPSHOT_SQL.replace('?', '$1'), [conversationId]));
+    return this.#remember(snapshotFromRows(conversationId, rows));
+  }
+
+  /** The same read, synchronously, for code already running on the SQLite connection. */
+  loadSnapshotSqlite(fast: SqliteHandle, conversationId: string): MemberSnapshot | null {
+    return this.#remember(snapshotFromRows(conversationId, fast.prepare(SNAPSHOT_SQL).all(conversationId) as SnapshotRow[]));
+  }
+
+  #remember(s: MemberSnapshot | null): MemberSnapshot | null {
+    if (s) this.#snapshots.put(s);
+    return s;
+  }
+
+  async #currentVersion(conversationId: string): Promise<number | null> {
     const fast = this.db.sqlite;
     if (fast) {
-      const rows = await this.db.kysely.connection().execute(async () =>
-        fast.prepare(RECIPIENTS_SQL).all(conversationId, sender) as { user_id: string }[]);
-      return rows.map((r) => r.user_id);
+      const row = await fast.exclusive(() => fast.prepare(VERSION_SQL).get(conversationId) as { member_version: number } | undefined);
+      return row?.member_version ?? null;
     }
-    const rows = await this.db.kysely.selectFrom('members')
-      .innerJoin('conversations', 'conversations.id', 'members.conversation_id')
-      .select(['members.user_id', 'members.blocked', 'conversations.type'])
-      .where('members.conversation_id', '=', conversationId)
-      .where('members.deleted_at', 'is', null)
-      .execute();
-    const c = this.db.codec;
-    return rows.filter((r) => !(r.type === 'dm' && r.user_id !== sender && c.bool(r.blocked))).map((r) => r.user_id);
+    const row = await this.db.kysely.selectFrom('conversations').select('member_version').where('id', '=', conversationId).executeTakeFirst();
+    return row?.member_version ?? null;
   }
 }

@@ -4,6 +4,8 @@ import type { Db, SqliteHandle } from './database.js';
 import type { Database } from './schema.js';
 import { asHead, type MessageHead } from '../domain/messages/head.js';
 import { readStamps, type ReadExpiry } from './message-reads.js';
+import { sendRefusal, type MemberSnapshot } from './member-snapshot.js';
+import type { MembershipStore } from './membership-store.js';
 
 export interface MessageRecord {
   id: string;
@@ -33,6 +35,8 @@ export interface NewMessage {
   /** Distinct referenced file ids, canonical form. */
   fileRefs: readonly string[];
   at: Date;
+  /** The member version the sender was checked against; a different one at commit means checking again. */
+  memberVersion: number;
 }
 
 export interface Stored {
@@ -40,6 +44,16 @@ export interface Stored {
   createdAt: Date;
   /** A retry with a nonce already used: nothing was written, seq/createdAt are the original's. */
   duplicate: boolean;
+  /** Member version at commit: the recipients are the members of this version. */
+  memberVersion: number;
+}
+
+/** The sender stopped being allowed to post between the check and the commit; nothing was stored. */
+export class SendRefused extends Error {
+  constructor(readonly reason: 'notMember' | 'blocked') {
+    super(`send refused: ${reason}`);
+    this.name = 'SendRefused';
+  }
 }
 
 export interface HistoryQuery {
@@ -62,6 +76,11 @@ export interface Receipts {
 export type EditOutcome = 'ok' | 'not-found' | 'deleted' | 'max-edits';
 
 type Q = Kysely<Database> | Transaction<Database>;
+
+function refuseIfNotAllowed(members: MemberSnapshot | null, sender: string): void {
+  const refusal = members ? sendRefusal(members, sender) : 'notMember';
+  if (refusal) throw new SendRefused(refusal);
+}
 type MessagesEb = ExpressionBuilder<Database, 'messages'>;
 
 /**
@@ -73,9 +92,10 @@ type MessagesEb = ExpressionBuilder<Database, 'messages'>;
  * the single SQLite writer, so concurrent changes never overwrite each other.
  */
 export class MessageStore {
-  readonly #batch: { m: NewMessage; onSeq: (seq: number) => void; resolve: (s: Stored) => void; reject: (e: unknown) => void }[] = [];
-
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly members: MembershipStore,
+  ) {}
 
   #record(row: Record<string, any>): MessageRecord {
     const c = this.db.codec;
@@ -104,16 +124,19 @@ export class MessageStore {
    */
   async insert(m: NewMessage, onSeq: (seq: number) => void): Promise<Stored> {
     const fast = this.db.sqlite;
-    if (fast) return this.#groupCommit(fast, m, onSeq);
+    // Sends arriving together share one commit; each is answered only once it is stored.
+    if (fast) return fast.grouped(() => this.#insertSqlite(fast, m, onSeq));
     try {
       return await this.db.kysely.transaction().execute(async (trx) => {
         const original = m.nonce === null ? undefined : await this.#byNonce(trx, m.conversationId, m.from, m.nonce);
-        if (original) return { ...original, duplicate: true };
+        if (original) return { ...original, duplicate: true, memberVersion: m.memberVersion };
+        // Takes the conversation row lock: membership changes (which raise member_version by trigger) commit before or after, never between.
         const row = await trx.updateTable('conversations')
           .set({ last_seq: sql`last_seq + 1`, last_msg_at: m.at })
           .where('id', '=', m.conversationId)
-          .returning('last_seq')
+          .returning(['last_seq', 'member_version'])
           .executeTakeFirstOrThrow();
+        if (row.member_version !== m.memberVersion) refuseIfNotAllowed(await this.members.loadSnapshot(m.conversationId, trx), m.from);
         const seq = row.last_seq;
         onSeq(seq);
         const id = randomUUID();
@@ -132,55 +155,16 @@ export class MessageStore {
           nonce: m.nonce,
         }).execute();
         await this.#writeRefs(trx, id, m.conversationId, m.mentions, m.fileRefs, m.at);
-        return { seq, createdAt: m.at, duplicate: false };
+        return { seq, createdAt: m.at, duplicate: false, memberVersion: row.member_version };
       });
     } catch (err) {
       // Two retries with one nonce raced: the loser's transaction rolled back; answer with the winner.
       if (m.nonce !== null && isUniqueViolation(err)) {
         const original = await this.#byNonce(this.db.kysely, m.conversationId, m.from, m.nonce);
-        if (original) return { ...original, duplicate: true };
+        if (original) return { ...original, duplicate: true, memberVersion: m.memberVersion };
       }
       throw err;
     }
-  }
-
-  /**
-   * Group commit for SQLite: sends arriving in the same turn of the event loop
-   * are written in one transaction (one commit instead of many), each in its
-   * own savepoint so one failing insert does not undo the others. Every caller
-   * is answered only after the commit, so "acknowledged" still means stored.
-   */
-  #groupCommit(fast: SqliteHandle, m: NewMessage, onSeq: (seq: number) => void): Promise<Stored> {
-    return new Promise<Stored>((resolve, reject) => {
-      this.#batch.push({ m, onSeq, resolve, reject });
-      if (this.#batch.length === 1) setImmediate(() => void this.#flush(fast));
-    });
-  }
-
-  async #flush(fast: SqliteHandle): Promise<void> {
-    const batch = this.#batch.splice(0);
-    const results: ({ ok: true; stored: Stored } | { ok: false; err: unknown })[] = [];
-    try {
-      await this.db.kysely.connection().execute(async () =>
-        fast.transaction(() => {
-          for (const p of batch) {
-            try {
-              results.push({ ok: true, stored: fast.transaction(() => this.#insertSqlite(fast, p.m, p.onSeq)) });
-            } catch (err) {
-              results.push({ ok: false, err });
-            }
-          }
-        }),
-      );
-    } catch (err) {
-      for (const p of batch) p.reject(err);
-      return;
-    }
-    batch.forEach((p, i) => {
-      const r = results[i];
-      if (r?.ok) p.resolve(r.stored);
-      else p.reject(r?.err ?? new Error('message not stored'));
-    });
   }
 
   /**
@@ -193,11 +177,12 @@ export class MessageStore {
     if (m.nonce !== null) {
       const orig = db.prepare('select seq, created_at from messages where conversation_id = ? and from_user_id = ? and nonce = ?')
         .get(m.conversationId, m.from, m.nonce) as { seq: number; created_at: string } | undefined;
-      if (orig) return { seq: orig.seq, createdAt: new Date(orig.created_at), duplicate: true };
+      if (orig) return { seq: orig.seq, createdAt: new Date(orig.created_at), duplicate: true, memberVersion: m.memberVersion };
     }
-    const row = db.prepare('update conversations set last_seq = last_seq + 1, last_msg_at = ? where id = ? returning last_seq')
-      .get(at, m.conversationId) as { last_seq: number } | undefined;
+    const row = db.prepare('update conversations set last_seq = last_seq + 1, last_msg_at = ? where id = ? returning last_seq, member_version')
+      .get(at, m.conversationId) as { last_seq: number; member_version: number } | undefined;
     if (!row) throw new Error(`conversation ${m.conversationId} not found`);
+    if (row.member_version !== m.memberVersion) refuseIfNotAllowed(this.members.loadSnapshotSqlite(db, m.conversationId), m.from);
     const seq = row.last_seq;
     onSeq(seq);
     const id = randomUUID();
@@ -208,7 +193,7 @@ export class MessageStore {
     for (const user of m.mentions) mention?.run(id, user, m.conversationId, at);
     const file = m.fileRefs.length > 0 ? db.prepare('insert into message_files (message_id, file_id, conversation_id) values (?, ?, ?)') : null;
     for (const f of m.fileRefs) file?.run(id, f, m.conversationId);
-    return { seq, createdAt: m.at, duplicate: false };
+    return { seq, createdAt: m.at, duplicate: false, memberVersion: row.member_version };
   }
 
   async #byNonce(q: Q, conversationId: string, from: string, nonce: string): Promise<{ seq: number; createdAt: Date } | undefined> {

@@ -56,6 +56,8 @@ export interface ConversationsTable {
   pinned_at: Ts | null;
   pinned_by: string | null;
   no_screenshots: Bool;
+  /** Raised by trigger on every change of membership or blocking (migration 007). */
+  member_version: ColumnType<number, number | undefined, number>;
 }
 
 export interface DmParticipantsTable {

@@ -22,5 +22,17 @@ export interface Stores {
 }
 
 export function createStores(db: Db): Stores {
-  return { db, accounts: new AccountStore(db), presence: new PresenceStore(db), membership: new MembershipStore(db), conversations: new ConversationStore(db, new MembershipStore(db)), contacts: new ContactStore(db), invites: new InviteStore(db), messages: new MessageStore(db), files: new FileStore(db) };
+  // One membership store per database: it holds the node's member-list cache.
+  const membership = new MembershipStore(db);
+  return {
+    db,
+    accounts: new AccountStore(db),
+    presence: new PresenceStore(db),
+    membership,
+    conversations: new ConversationStore(db, membership),
+    contacts: new ContactStore(db),
+    invites: new InviteStore(db),
+    messages: new MessageStore(db, membership),
+    files: new FileStore(db),
+  };
 }

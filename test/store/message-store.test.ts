@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { migrate, openDb, type Db } from '../../src/store/database.js';
-import { MessageStore, type NewMessage } from '../../src/store/message-store.js';
+import { MessageStore, SendRefused, type NewMessage } from '../../src/store/message-store.js';
+import { MembershipStore } from '../../src/store/membership-store.js';
+import { recipientsOf, sendRefusal } from '../../src/store/member-snapshot.js';
 import { backends, freshPgDatabase, type Backend } from '../helpers/server.js';
 
 async function withStore(backend: Backend, fn: (store: MessageStore, db: Db) => Promise<void>): Promise<void> {
@@ -14,7 +16,7 @@ async function withStore(backend: Backend, fn: (store: MessageStore, db: Db) => 
   const db = openDb({ databaseUrl: pg?.url ?? null, dataDir: dir });
   try {
     await migrate(db);
-    await fn(new MessageStore(db), db);
+    await fn(new MessageStore(db, new MembershipStore(db)), db);
   } finally {
     await db.close();
     await pg?.drop();
@@ -34,7 +36,7 @@ async function fixture(db: Db, users = 2): Promise<{ conv: string; ids: string[]
 function message(conv: string, from: string, extra: Partial<NewMessage> = {}): NewMessage {
   return {
     conversationId: conv, from, content: Buffer.from('sealed'), keyId: 1, head: {}, viewOnce: false, viewOnceTtl: null,
-    nonce: null, mentions: [], fileRefs: [], at: new Date(), ...extra,
+    nonce: null, mentions: [], fileRefs: [], at: new Date(), memberVersion: 0, ...extra,
   };
 }
 
@@ -42,6 +44,49 @@ const history = (store: MessageStore, conv: string, reader: string, now = new Da
   store.history({ conversationId: conv, reader, clearSeq: 0, before: 0, after: 0, limit: 100, now });
 
 for (const backend of backends()) {
+  test(`[${backend}] member version: rises when members join, leave or block, not on receipts; snapshots follow it`, () =>
+    withStore(backend, async (_store, db) => {
+      const members = new MembershipStore(db);
+      const { conv, ids } = await fixture(db, 3);
+      const [a, b, c] = ids as [string, string, string];
+      const version = async () => (await db.kysely.selectFrom('conversations').select('member_version').where('id', '=', conv).executeTakeFirstOrThrow()).member_version;
+      const v0 = await version();
+      const s0 = await members.snapshot(conv);
+      assert.equal(s0?.version, v0);
+      assert.deepEqual([...recipientsOf(s0!, a)].sort(), [a, b, c].sort());
+      await db.kysely.updateTable('members').set({ read_seq: 5, recv_seq: 5 }).where('conversation_id', '=', conv).execute();
+      assert.equal(await version(), v0, 'receipts leave the version alone');
+      assert.equal(await members.snapshot(conv), s0, 'an unchanged version is served from the cache');
+      await db.kysely.updateTable('members').set({ deleted_at: new Date() }).where('conversation_id', '=', conv).where('user_id', '=', c).execute();
+      const v1 = await version();
+      assert.ok(v1 > v0);
+      const s1 = await members.snapshot(conv);
+      assert.equal(s1?.version, v1);
+      assert.equal(sendRefusal(s1!, c), 'notMember');
+      assert.deepEqual([...recipientsOf(s1!, a)].sort(), [a, b].sort());
+      await db.kysely.deleteFrom('members').where('conversation_id', '=', conv).where('user_id', '=', c).execute();
+      assert.ok((await version()) > v1);
+      assert.equal(await members.snapshot(randomUUID()), null);
+    }));
+
+  test(`[${backend}] message store: a sender removed after the check and before the commit is refused, nothing stored`, () =>
+    withStore(backend, async (store, db) => {
+      const members = new MembershipStore(db);
+      const { conv, ids } = await fixture(db, 2);
+      const [a, b] = ids as [string, string];
+      const checked = await members.senderSnapshot(conv, a);
+      assert.equal(sendRefusal(checked!, a), null);
+      const first = await store.insert(message(conv, a, { memberVersion: checked!.version }), () => {});
+      assert.equal(first.memberVersion, checked!.version, 'nothing changed: the checked version is the committed one');
+      await db.kysely.updateTable('members').set({ deleted_at: new Date() }).where('conversation_id', '=', conv).where('user_id', '=', a).execute();
+      await assert.rejects(store.insert(message(conv, a, { memberVersion: checked!.version }), () => {}), (e: unknown) => e instanceof SendRefused && e.reason === 'notMember');
+      const after = await store.insert(message(conv, b, { memberVersion: checked!.version }), () => {});
+      assert.equal(after.seq, first.seq + 1, 'the refused send used no seq');
+      assert.ok(after.memberVersion > checked!.version);
+      const stored = await db.kysely.selectFrom('messages').select('from_user_id').where('conversation_id', '=', conv).execute();
+      assert.deepEqual(stored.map((r) => r.from_user_id), [a, b]);
+    }));
+
   test(`[${backend}] message store: concurrent inserts get gap-free seqs, reported in allocation order`, () =>
     withStore(backend, async (store, db) => {
       const { conv, ids } = await fixture(db, 2);

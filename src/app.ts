@@ -59,7 +59,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const log = options.logger ?? createLogger(config.logLevel, config.nodeId);
   if (config.authLimit === 0) log.warn('MVCHAT_AUTH_LIMIT=0: login and sign-up throttling is off');
 
-  const db = openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const db = openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, warn: (msg, err) => log.warn({ err }, msg) });
   await migrate(db);
   const stores = createStores(db);
   const registry = new SessionRegistry<Session>();

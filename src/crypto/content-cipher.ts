@@ -15,9 +15,22 @@ function algorithm(key: Buffer): CipherGCMTypes {
   return `aes-${key.length * 8}-gcm` as CipherGCMTypes;
 }
 
+// Random nonces are cut from a pool refilled 6 KiB at a time (one RNG call per 512 messages); each slice is used once.
+let noncePool = Buffer.alloc(0);
+let nonceAt = 0;
+
+function freshNonce(): Buffer {
+  if (nonceAt + NONCE_BYTES > noncePool.length) {
+    noncePool = randomBytes(NONCE_BYTES * 512);
+    nonceAt = 0;
+  }
+  nonceAt += NONCE_BYTES;
+  return noncePool.subarray(nonceAt - NONCE_BYTES, nonceAt);
+}
+
 /** AES-GCM, layout nonce ‖ ciphertext ‖ tag, no AAD (§8.2). */
 export function gcmSeal(key: Buffer, plain: Buffer): Buffer {
-  const nonce = randomBytes(NONCE_BYTES);
+  const nonce = freshNonce();
   const cipher = createCipheriv(algorithm(key), key, nonce, { authTagLength: TAG_BYTES });
   const ct = Buffer.concat([cipher.update(plain), cipher.final()]);
   return Buffer.concat([nonce, ct, cipher.getAuthTag()]);

@@ -13,6 +13,7 @@ import type { Database } from './schema.js';
 import { SqliteValuesPlugin } from './sqlite-values-plugin.js';
 import { withStatementCache } from './sqlite-statement-cache.js';
 import { GroupCommit } from './sqlite-group-commit.js';
+import { SqliteCheckpointer } from './sqlite-checkpointer.js';
 
 export interface Db {
   kysely: Kysely<Database>;
@@ -52,7 +53,7 @@ const MIGRATIONS: Record<string, { up(ctx: MigrationContext): Promise<void> }> =
 // pg returns BIGINT as text by default; our BIGINTs (file sizes) fit a double.
 pg.types.setTypeParser(20, (v) => Number(v));
 
-export function openDb(opts: { databaseUrl: string | null; dataDir: string; poolSize?: number }): Db {
+export function openDb(opts: { databaseUrl: string | null; dataDir: string; poolSize?: number; warn?: (msg: string, err: string) => void }): Db {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: opts.poolSize ?? 20, connectionTimeoutMillis: 5000 });
     // An idle client that errors (server restart) must not crash the process; the pool replaces it.
@@ -64,7 +65,8 @@ export function openDb(opts: { databaseUrl: string | null; dataDir: string; pool
     return { kysely, dialect: 'postgres', codec: codecFor('postgres'), close: () => kysely.destroy() };
   }
   mkdirSync(opts.dataDir, { recursive: true });
-  const file = new SqliteDatabase(path.join(opts.dataDir, 'mvchat.db'));
+  const filePath = path.join(opts.dataDir, 'mvchat.db');
+  const file = new SqliteDatabase(filePath);
   file.pragma('journal_mode = WAL');
   file.pragma('synchronous = NORMAL');
   file.pragma('foreign_keys = ON');
@@ -102,7 +104,12 @@ export function openDb(opts: { databaseUrl: string | null; dataDir: string; pool
     },
   };
   const group = new GroupCommit(sqlite);
-  return { kysely, dialect: 'sqlite', codec: codecFor('sqlite'), sqlite, close: () => kysely.destroy() };
+  const checkpointer = new SqliteCheckpointer(file, filePath, opts.warn ?? (() => {}));
+  const close = async () => {
+    await checkpointer.stop();
+    await kysely.destroy();
+  };
+  return { kysely, dialect: 'sqlite', codec: codecFor('sqlite'), sqlite, close };
 }
 
 /**

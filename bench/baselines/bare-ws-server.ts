@@ -4,8 +4,10 @@ import { WebSocketServer, type WebSocket } from 'ws';
  * Baseline: the least a Node process can do for the same traffic. Speaks
  * mvchat's envelope (`{id, join|send}` → ctrl) but stores nothing and checks
  * nothing: one frame serialized once and written to every other socket of the
- * conversation.
+ * conversation. It does not coalesce writes: mvchat, which does, can pass it
+ * under load.
  */
+const TEXT = { binary: false } as const;
 const rooms = new Map<string, Set<WebSocket>>();
 const seqs = new Map<string, number>();
 
@@ -47,8 +49,9 @@ wss.on('connection', (ws) => {
       seqs.set(conv, seq);
       const ts = new Date().toISOString();
       ws.send(ctrl(msg.id, 202, { conv, seq, ts }));
-      const frame = JSON.stringify({ data: { conv, seq, from: user, content, ts } }) + '\n';
-      for (const peer of rooms.get(conv) ?? []) if (peer !== ws) peer.send(frame);
+      // Serialized and encoded once; every peer gets the same bytes as a text frame, each in its own write.
+      const frame = Buffer.from(JSON.stringify({ data: { conv, seq, from: user, content, ts } }) + '\n');
+      for (const peer of rooms.get(conv) ?? []) if (peer !== ws) peer.send(frame, TEXT);
     } else ws.send(ctrl(msg.id, 400));
   });
   ws.on('close', () => {

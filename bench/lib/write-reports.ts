@@ -197,7 +197,7 @@ export function markdown(r: BenchResults): string {
     '',
     `Everything runs on this one machine over loopback: the server, ${r.workers} load-generator processes (\`bench/workers/load-worker.ts\`, forked), and the baselines. Each figure comes with the CPU the server and each worker used (% of one core), so you can tell which side ran out. With few cores the generator competes with the server: the absolute numbers are a floor, the ratios to the baselines measured in the same run on the same machine are the figures to compare.`,
     '',
-    'Baselines, same traffic and envelope shape: **bare-ws** (`bench/baselines/bare-ws-server.ts`) parses the request, serializes one frame and writes it to every other socket of the conversation — no storage, no checks: the ceiling for Node here. **socket.io** (`bench/baselines/socketio-server.ts`) does the same with Socket.IO rooms and acknowledgements (with `@socket.io/redis-adapter` in the cluster scenario).',
+    'Baselines, same traffic and envelope shape: **bare-ws** (`bench/baselines/bare-ws-server.ts`) parses the request, serializes and encodes one frame and writes those bytes to every other socket of the conversation — no storage, no checks: the cost of plain forwarding in Node. It issues one socket write per frame; mvchat coalesces the frames one socket gets in one turn of the event loop into one write (cork/uncork), which is why it can pass bare-ws when messages come in bursts — bare-ws is a reference point, not a hard ceiling. **socket.io** (`bench/baselines/socketio-server.ts`) does the same with Socket.IO rooms and acknowledgements (with `@socket.io/redis-adapter` in the cluster scenario).',
     '',
     '## Against the targets',
     '',

@@ -15,13 +15,19 @@ interface InboxMessage {
   d?: 1;
 }
 
+// From this many recipients on, a frame goes once to every node instead of being routed per user.
+const EVERY_NODE_FROM = 32;
+
 /**
- * Cross-node delivery through per-node inboxes: a publish delivers to local
- * sessions directly, looks up which other nodes host the recipients (the
- * presence hashes), and publishes the frame once per such node. A node only
- * receives frames for users it hosts; each session gets a frame once.
- * Publishes are issued in call order on one connection, so frames from one
- * node to one user keep their order.
+ * Cross-node delivery. A publish delivers to local sessions directly. For a
+ * few recipients it looks up which other nodes host them (the presence
+ * hashes) and publishes the frame once per such node, so a node only
+ * receives frames for users it hosts. For many recipients (a room) one
+ * lookup per member would cost more than the frame: it is published once on
+ * a channel every node reads, and each node delivers to the listed users it
+ * hosts. Each session gets a frame once. Publishes are issued in call order
+ * on one connection and every node reads both channels on one connection, so
+ * frames from one node to one user keep their order.
  */
 export class RedisBus implements Bus {
   #chain: Promise<void> = Promise.resolve();
@@ -40,11 +46,12 @@ export class RedisBus implements Bus {
   }
 
   async start(): Promise<void> {
-    await this.sub.subscribe(this.keys.inbox(this.nodeId));
+    await this.sub.subscribe(this.keys.inbox(this.nodeId), this.keys.everyNode());
   }
 
   publish(userIds: readonly string[], frame: string, options: DeliveryOptions = {}): void {
     this.local.deliver(userIds, frame, options);
+    if (userIds.length >= EVERY_NODE_FROM) return this.#publishToEveryNode(userIds, frame, options);
     // Lookups run in order, so remote publishes keep the order of calls.
     const started = performance.now();
     const routed = this.presence.nodesOf(userIds).catch((err: unknown) => err as Error);
@@ -77,6 +84,21 @@ export class RedisBus implements Bus {
     });
   }
 
+  #publishToEveryNode(userIds: readonly string[], frame: string, options: DeliveryOptions): void {
+    const msg: InboxMessage = { n: this.nodeId, u: [...userIds], f: frame };
+    if (options.exceptSession) msg.x = options.exceptSession;
+    if (options.droppable) msg.d = 1;
+    const text = JSON.stringify(msg);
+    const started = performance.now();
+    // Issued (not awaited) in chain order: the connection keeps the order, the next publish need not wait for this reply.
+    this.#chain = this.#chain.then(() => {
+      this.pub.publish(this.keys.everyNode(), text).then(
+        () => this.metrics.busPublish.observe((performance.now() - started) / 1000),
+        (err: unknown) => this.#failed(err as Error, userIds.length),
+      );
+    });
+  }
+
   #failed(err: Error, recipients: number): void {
     this.metrics.backendErrors.inc({ backend: 'redis' });
     this.log.warn({ err: err.message, recipients }, 'cross-node publish failed; recipients catch up from history');
@@ -90,6 +112,8 @@ export class RedisBus implements Bus {
       this.log.error({ err }, 'unreadable inbox message');
       return;
     }
+    // This node delivered its own frames when it published them.
+    if (msg.n === this.nodeId) return;
     this.local.deliver(msg.u, msg.f, { exceptSession: msg.x, droppable: msg.d === 1 });
   }
 

@@ -31,4 +31,9 @@ export class RedisKeys {
   inbox(nodeId: string): string {
     return `${this.prefix}inbox:${nodeId}`;
   }
+
+  /** Pub/sub channel every node reads: frames for many users at once (room fan-out). */
+  everyNode(): string {
+    return `${this.prefix}inbox:*all`;
+  }
 }

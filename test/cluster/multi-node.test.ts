@@ -63,6 +63,32 @@ test('DM and room delivery across nodes; a user on two nodes gets every frame on
   });
 });
 
+test('a room big enough to go to every node at once: each member on either node gets each frame once, in order', { skip }, async () => {
+  await withCluster(2, async ([a, b]) => {
+    // 34 members: past the size from which a room frame is published once for all nodes.
+    const members = [];
+    for (let i = 0; i < 34; i++) members.push(await signUp(i % 2 === 0 ? a! : b!, `big_${i}`));
+    const owner = members[0]!;
+    const secondSession = await loginOn(b!, owner.token);
+    const room = await owner.client.request('room', { id: 'new', action: 'create', desc: { public: { fn: 'Big' } } });
+    const rid = room.params.conv;
+    for (const m of members.slice(1)) assert.equal((await owner.client.request('room', { id: rid, action: 'invite', user: m.id })).code, 200);
+    const sender = members[1]!;
+    for (let i = 1; i <= 3; i++) assert.equal((await sender.client.request('send', { conv: rid, content: { v: 1, text: `big ${i}` } })).code, 202);
+    assert.equal((await owner.client.request('send', { conv: rid, content: { v: 1, text: 'from the owner' } })).code, 202);
+    const everyone = [...members.filter((m) => m !== sender).map((m) => m.client), secondSession];
+    for (const c of everyone) await c.waitFor((f) => f.data?.conv === rid && f.data.seq === (c === owner.client ? 3 : 4));
+    await new Promise((r) => setTimeout(r, 200));
+    for (const c of everyone) {
+      const seqs = c.frames.filter((f) => f.data?.conv === rid).map((f) => f.data.seq);
+      // The owner's own session that sent seq 4 does not get it back; every other session gets all four.
+      assert.deepEqual(seqs, c === owner.client ? [1, 2, 3] : [1, 2, 3, 4], 'once each, in seq order');
+    }
+    const senderSeqs = sender.client.frames.filter((f) => f.data?.conv === rid).map((f) => f.data.seq);
+    assert.deepEqual(senderSeqs, [4], 'the sender hears only the others');
+  });
+});
+
 test('presence across nodes: a watcher sees exactly one on per coming online and one off per going offline', { skip }, async () => {
   await withCluster(2, async ([a, b]) => {
     const watcher = await signUp(a!, 'watcher');

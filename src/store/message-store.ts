@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool, type Transaction } from 'kysely';
 import type { Db, SqliteHandle } from './database.js';
 import type { Database } from './schema.js';
 import { asHead, type MessageHead } from '../domain/messages/head.js';
@@ -77,6 +77,22 @@ export type EditOutcome = 'ok' | 'not-found' | 'deleted' | 'max-edits';
 
 type Q = Kysely<Database> | Transaction<Database>;
 
+// PostgreSQL form of a send: one round trip inside the transaction instead of one per row.
+const PG_INSERT_SQL = `with bumped as (
+    update conversations set last_seq = last_seq + 1, last_msg_at = $1 where id = $2 returning last_seq, member_version
+  ), msg as (
+    insert into messages (id, conversation_id, seq, from_user_id, created_at, updated_at, content, content_key_id, head, view_once, view_once_ttl, nonce)
+    select $3, $2, last_seq, $4, $1, $1, $5, $6, $7::jsonb, $8, $9, $10 from bumped
+    returning id
+  ), mentioned as (
+    insert into message_mentions (message_id, user_id, conversation_id, created_at)
+    select msg.id, u, $2, $1 from msg, unnest($11::uuid[]) as u
+  ), referenced as (
+    insert into message_files (message_id, file_id, conversation_id)
+    select msg.id, f, $2 from msg, unnest($12::uuid[]) as f
+  )
+  select last_seq, member_version from bumped`;
+
 function refuseIfNotAllowed(members: MemberSnapshot | null, sender: string): void {
   const refusal = members ? sendRefusal(members, sender) : 'notMember';
   if (refusal) throw new SendRefused(refusal);
@@ -130,31 +146,21 @@ export class MessageStore {
       return await this.db.kysely.transaction().execute(async (trx) => {
         const original = m.nonce === null ? undefined : await this.#byNonce(trx, m.conversationId, m.from, m.nonce);
         if (original) return { ...original, duplicate: true, memberVersion: m.memberVersion };
-        // Takes the conversation row lock: membership changes (which raise member_version by trigger) commit before or after, never between.
-        const row = await trx.updateTable('conversations')
-          .set({ last_seq: sql`last_seq + 1`, last_msg_at: m.at })
-          .where('id', '=', m.conversationId)
-          .returning(['last_seq', 'member_version'])
-          .executeTakeFirstOrThrow();
+        // One statement: seq allocation (taking the conversation row lock, so membership changes, which raise
+        // member_version by trigger, commit before or after and never between), the row and its index rows.
+        const id = randomUUID();
+        const { rows } = await trx.executeQuery<{ last_seq: number; member_version: number }>(
+          CompiledQuery.raw(PG_INSERT_SQL, [
+            m.at, m.conversationId, id, m.from, m.content, m.keyId, this.#headJson(m.head), m.viewOnce, m.viewOnceTtl, m.nonce,
+            m.mentions, m.fileRefs,
+          ]),
+        );
+        const row = rows[0];
+        if (!row) throw new Error(`conversation ${m.conversationId} not found`);
         if (row.member_version !== m.memberVersion) refuseIfNotAllowed(await this.members.loadSnapshot(m.conversationId, trx), m.from);
         const seq = row.last_seq;
+        // Before the commit: the row lock keeps the next seq of this conversation waiting until then.
         onSeq(seq);
-        const id = randomUUID();
-        await trx.insertInto('messages').values({
-          id,
-          conversation_id: m.conversationId,
-          seq,
-          from_user_id: m.from,
-          created_at: m.at,
-          updated_at: m.at,
-          content: m.content,
-          content_key_id: m.keyId,
-          head: this.#headJson(m.head),
-          view_once: m.viewOnce,
-          view_once_ttl: m.viewOnceTtl,
-          nonce: m.nonce,
-        }).execute();
-        await this.#writeRefs(trx, id, m.conversationId, m.mentions, m.fileRefs, m.at);
         return { seq, createdAt: m.at, duplicate: false, memberVersion: row.member_version };
       });
     } catch (err) {

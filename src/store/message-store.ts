@@ -77,6 +77,16 @@ export type EditOutcome = 'ok' | 'not-found' | 'deleted' | 'max-edits';
 
 type Q = Kysely<Database> | Transaction<Database>;
 
+interface PendingInsert {
+  m: NewMessage;
+  onSeq: (seq: number) => void;
+  resolve: (s: Stored) => void;
+  reject: (err: unknown) => void;
+}
+
+// Bounds one PostgreSQL group commit (statements run one after another inside it).
+const PG_BATCH_MAX = 128;
+
 // PostgreSQL form of a send: one round trip inside the transaction instead of one per row.
 const PG_INSERT_SQL = `with bumped as (
     update conversations set last_seq = last_seq + 1, last_msg_at = $1 where id = $2 returning last_seq, member_version
@@ -108,6 +118,8 @@ type MessagesEb = ExpressionBuilder<Database, 'messages'>;
  * the single SQLite writer, so concurrent changes never overwrite each other.
  */
 export class MessageStore {
+  readonly #pgQueue: PendingInsert[] = [];
+
   constructor(
     private readonly db: Db,
     private readonly members: MembershipStore,
@@ -142,26 +154,56 @@ export class MessageStore {
     const fast = this.db.sqlite;
     // Sends arriving together share one commit; each is answered only once it is stored.
     if (fast) return fast.grouped(() => this.#insertSqlite(fast, m, onSeq));
+    return new Promise<Stored>((resolve, reject) => {
+      this.#pgQueue.push({ m, onSeq, resolve, reject });
+      if (this.#pgQueue.length === 1) setImmediate(() => void this.#flushPg());
+    });
+  }
+
+  /**
+   * Group commit for PostgreSQL: the sends of one turn go into one
+   * transaction (one commit, one WAL flush), taking conversation row locks in
+   * id order so that concurrent batches, here or on other nodes, never
+   * deadlock. Seqs are reported after every statement succeeded and before
+   * the commit. If anything in the batch fails, the whole transaction rolls
+   * back and each send is stored again on its own, so one bad send cannot
+   * fail the others.
+   */
+  async #flushPg(): Promise<void> {
+    const batch = this.#pgQueue.splice(0, PG_BATCH_MAX);
+    if (this.#pgQueue.length > 0) setImmediate(() => void this.#flushPg());
+    if (batch.length === 1) {
+      const [p] = batch as [PendingInsert];
+      return this.#insertPgAlone(p.m, p.onSeq).then(p.resolve, p.reject);
+    }
+    const order = batch.map((_, i) => i).sort((x, y) => {
+      const a = batch[x]!.m.conversationId;
+      const b = batch[y]!.m.conversationId;
+      return a < b ? -1 : a > b ? 1 : x - y;
+    });
+    let results: Stored[];
+    try {
+      results = await this.db.kysely.transaction().execute(async (trx) => {
+        const out: Stored[] = new Array<Stored>(batch.length);
+        for (const i of order) out[i] = await this.#insertPg(trx, batch[i]!.m);
+        for (const i of order) if (!out[i]!.duplicate) batch[i]!.onSeq(out[i]!.seq);
+        return out;
+      });
+    } catch {
+      for (const p of batch) this.#insertPgAlone(p.m, p.onSeq).then(p.resolve, p.reject);
+      return;
+    }
+    batch.forEach((p, i) => p.resolve(results[i]!));
+  }
+
+  /** One send in its own transaction; a nonce race answers with the winner's seq. */
+  async #insertPgAlone(m: NewMessage, onSeq: (seq: number) => void): Promise<Stored> {
     try {
       return await this.db.kysely.transaction().execute(async (trx) => {
-        const original = m.nonce === null ? undefined : await this.#byNonce(trx, m.conversationId, m.from, m.nonce);
-        if (original) return { ...original, duplicate: true, memberVersion: m.memberVersion };
-        // One statement: seq allocation (taking the conversation row lock, so membership changes, which raise
-        // member_version by trigger, commit before or after and never between), the row and its index rows.
-        const id = randomUUID();
-        const { rows } = await trx.executeQuery<{ last_seq: number; member_version: number }>(
-          CompiledQuery.raw(PG_INSERT_SQL, [
-            m.at, m.conversationId, id, m.from, m.content, m.keyId, this.#headJson(m.head), m.viewOnce, m.viewOnceTtl, m.nonce,
-            m.mentions, m.fileRefs,
-          ]),
-        );
-        const row = rows[0];
-        if (!row) throw new Error(`conversation ${m.conversationId} not found`);
-        if (row.member_version !== m.memberVersion) refuseIfNotAllowed(await this.members.loadSnapshot(m.conversationId, trx), m.from);
-        const seq = row.last_seq;
+        const stored = await this.#insertPg(trx, m);
         // Before the commit: the row lock keeps the next seq of this conversation waiting until then.
-        onSeq(seq);
-        return { seq, createdAt: m.at, duplicate: false, memberVersion: row.member_version };
+        if (!stored.duplicate) onSeq(stored.seq);
+        return stored;
       });
     } catch (err) {
       // Two retries with one nonce raced: the loser's transaction rolled back; answer with the winner.
@@ -171,6 +213,23 @@ export class MessageStore {
       }
       throw err;
     }
+  }
+
+  async #insertPg(trx: Transaction<Database>, m: NewMessage): Promise<Stored> {
+    const original = m.nonce === null ? undefined : await this.#byNonce(trx, m.conversationId, m.from, m.nonce);
+    if (original) return { ...original, duplicate: true, memberVersion: m.memberVersion };
+    // One statement: seq allocation (taking the conversation row lock, so membership changes, which raise
+    // member_version by trigger, commit before or after and never between), the row and its index rows.
+    const { rows } = await trx.executeQuery<{ last_seq: number; member_version: number }>(
+      CompiledQuery.raw(PG_INSERT_SQL, [
+        m.at, m.conversationId, randomUUID(), m.from, m.content, m.keyId, this.#headJson(m.head), m.viewOnce, m.viewOnceTtl, m.nonce,
+        m.mentions, m.fileRefs,
+      ]),
+    );
+    const row = rows[0];
+    if (!row) throw new Error(`conversation ${m.conversationId} not found`);
+    if (row.member_version !== m.memberVersion) refuseIfNotAllowed(await this.members.loadSnapshot(m.conversationId, trx), m.from);
+    return { seq: row.last_seq, createdAt: m.at, duplicate: false, memberVersion: row.member_version };
   }
 
   /**

@@ -85,6 +85,11 @@ for (const backend of backends()) {
       assert.ok(after.memberVersion > checked!.version);
       const stored = await db.kysely.selectFrom('messages').select('from_user_id').where('conversation_id', '=', conv).execute();
       assert.deepEqual(stored.map((r) => r.from_user_id), [a, b]);
+      // Sent together (one group commit): the refused send fails alone, the others are stored in order.
+      const together = await Promise.allSettled([b, a, b].map((from) => store.insert(message(conv, from, { memberVersion: checked!.version }), () => {})));
+      assert.deepEqual(together.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+      const seqs = together.flatMap((r) => (r.status === 'fulfilled' ? [r.value.seq] : []));
+      assert.deepEqual(seqs, [after.seq + 1, after.seq + 2]);
     }));
 
   test(`[${backend}] message store: concurrent inserts get gap-free seqs, reported in allocation order`, () =>

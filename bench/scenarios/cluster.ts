@@ -9,6 +9,7 @@ import { LOAD_ENV, signUp, type BenchUser } from '../lib/user-pool.js';
 import type { BenchContext } from './context.js';
 import { dmOn, type DmTargetResult } from './dm.js';
 import { fanoutOn } from './fanout.js';
+import { rampFor } from './fanout-ramp.js';
 import type { RampResult } from './fanout-ramp.js';
 
 export interface ClusterSizes {
@@ -30,7 +31,7 @@ export type ClusterResult =
   | { pairs: number; members: number; targets: Record<string, ClusterRun> };
 
 export function clusterUsers(quick: boolean): ClusterSizes {
-  return quick ? { users: 50, pairs: 25, members: 50, dmMs: 1500, stepMs: 800 } : { users: 500, pairs: 250, members: 500, dmMs: 5000, stepMs: 2000 };
+  return quick ? { users: 30, pairs: 15, members: 30, dmMs: 700, stepMs: 400 } : { users: 500, pairs: 250, members: 500, dmMs: 5000, stepMs: 2000 };
 }
 
 function dataDir(): string {
@@ -82,7 +83,7 @@ export async function cluster(ctx: BenchContext, keys: Record<string, string>, s
           ctx.log(`   dm, ${sizes.pairs} pairs`);
           const dmResult = await dmOn(ctx, nodes, users, sizes.pairs, sizes.dmMs);
           ctx.log(`   fanout, room of ${sizes.members}`);
-          const fanoutResult = await fanoutOn(ctx, nodes, users.slice(0, sizes.members), sizes.stepMs);
+          const fanoutResult = await fanoutOn(ctx, nodes, users.slice(0, sizes.members), rampFor(ctx.quick, sizes.stepMs));
           targets[label] = { nodes: count, dm: dmResult, fanout: fanoutResult };
         } finally {
           await Promise.all(nodes.map((n) => n.stop()));

@@ -27,7 +27,9 @@ export function connectSockets(quick: boolean): number {
   return quick ? 1000 : 10_000;
 }
 
-const IDLE_MS = 2000;
+function idleMs(quick: boolean): number {
+  return quick ? 1000 : 2000;
+}
 
 /** S sockets connect and log in with tokens, then sit idle while the server's memory is read. */
 export async function connect(ctx: BenchContext): Promise<ConnectResult> {
@@ -43,7 +45,7 @@ export async function connect(ctx: BenchContext): Promise<ConnectResult> {
       const specs: ClientSpec[] = Array.from({ length: sockets }, (_, g) => ({ user: users[g % users.length]!, convs: [`bench-user-${g % users.length}`], node: 0 }));
       const opened = await LoadRun.open([server], specs, ctx.workers, 100);
       try {
-        await new Promise((r) => setTimeout(r, IDLE_MS));
+        await new Promise((r) => setTimeout(r, idleMs(ctx.quick)));
         const after = await server.memory();
         const n = Math.max(1, opened.opened);
         targets[kind] = {

@@ -3,7 +3,18 @@ import { fmt, type StepPoint } from './context.js';
 
 export const P99_LIMIT_MS = 250;
 const MAX_STEPS = 24;
-const START = 2000;
+
+/** Offered deliveries per second start at `start` and grow by `growth` every `stepMs`. */
+export interface Ramp {
+  start: number;
+  growth: number;
+  stepMs: number;
+}
+
+/** The full ramp draws the curve in fine steps; `--quick` climbs fast from higher up. */
+export function rampFor(quick: boolean, stepMs?: number): Ramp {
+  return quick ? { start: 8000, growth: 2, stepMs: stepMs ?? 500 } : { start: 2000, growth: 1.5, stepMs: stepMs ?? 2500 };
+}
 
 export interface RampResult {
   points: StepPoint[];
@@ -16,13 +27,14 @@ export interface RampResult {
  * latency passes 250 ms (twice in a row) or anything is lost, refused or
  * disconnected.
  */
-export async function rampFanout(run: LoadRun, senders: Sender[], members: number, stepMs: number, growth: number, log: (s: string) => void): Promise<RampResult> {
+export async function rampFanout(run: LoadRun, senders: Sender[], members: number, ramp: Ramp, log: (s: string) => void): Promise<RampResult> {
+  const { stepMs, growth, start } = ramp;
   const recipients = members - 1;
   const points: StepPoint[] = [];
   let sustainable = 0;
   // Warm-up at the first rate (JIT, connection pools, caches); not recorded.
-  await run.phase({ senders, durationMs: stepMs, recipientsPerMessage: recipients, rate: START / recipients });
-  for (let step = 0, offered = START; step < MAX_STEPS; step++, offered *= growth) {
+  await run.phase({ senders, durationMs: stepMs, recipientsPerMessage: recipients, rate: start / recipients });
+  for (let step = 0, offered = start; step < MAX_STEPS; step++, offered *= growth) {
     const rate = offered / recipients;
     const measure = () => run.phase({ senders, durationMs: stepMs, recipientsPerMessage: recipients, rate });
     let p = await measure();

@@ -123,12 +123,17 @@ export class ConversationStore {
    * `removableRoles` at that instant. Returns false when nothing matched.
    */
   async removeMember(convId: string, userId: string, removableRoles: readonly Role[]): Promise<boolean> {
-    const now = new Date();
-    const r = await this.db.kysely.updateTable('members').set({ deleted_at: now, updated_at: now })
-      .where('conversation_id', '=', convId).where('user_id', '=', userId)
-      .where('deleted_at', 'is', null).where('role', 'in', [...removableRoles])
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
+    return this.db.kysely.transaction().execute(async (trx) => {
+      // The removal time is taken once the conversation row is ours (sends hold it while they allocate seqs):
+      // every message committed before the removal carries an earlier time, every later one skips the removed member.
+      if (this.db.dialect === 'postgres') await trx.selectFrom('conversations').select('id').where('id', '=', convId).forUpdate().execute();
+      const now = new Date();
+      const r = await trx.updateTable('members').set({ deleted_at: now, updated_at: now })
+        .where('conversation_id', '=', convId).where('user_id', '=', userId)
+        .where('deleted_at', 'is', null).where('role', 'in', [...removableRoles])
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    });
   }
 
   /** Sets an active non-owner member's role; false when no such member. */

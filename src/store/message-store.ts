@@ -6,6 +6,7 @@ import { asHead, type MessageHead } from '../domain/messages/head.js';
 import { readStamps, type ReadExpiry } from './message-reads.js';
 import { sendRefusal, type MemberSnapshot } from './member-snapshot.js';
 import type { MembershipStore } from './membership-store.js';
+import { insertSendBatch } from './pg-send-batch.js';
 
 export interface MessageRecord {
   id: string;
@@ -162,12 +163,13 @@ export class MessageStore {
 
   /**
    * Group commit for PostgreSQL: the sends of one turn go into one
-   * transaction (one commit, one WAL flush), taking conversation row locks in
-   * id order so that concurrent batches, here or on other nodes, never
-   * deadlock. Seqs are reported after every statement succeeded and before
-   * the commit. If anything in the batch fails, the whole transaction rolls
-   * back and each send is stored again on its own, so one bad send cannot
-   * fail the others.
+   * transaction (one commit, one WAL flush) of two statements (see
+   * pg-send-batch.ts), taking conversation row locks in id order so that
+   * concurrent batches, here or on other nodes, never deadlock. Seqs are
+   * reported after both statements succeeded and before the commit. If
+   * anything in the batch fails (a nonce used before, a sender removed
+   * meanwhile), the whole transaction rolls back and each send is stored
+   * again on its own, so one bad send cannot fail the others.
    */
   async #flushPg(): Promise<void> {
     const batch = this.#pgQueue.splice(0, PG_BATCH_MAX);
@@ -176,17 +178,18 @@ export class MessageStore {
       const [p] = batch as [PendingInsert];
       return this.#insertPgAlone(p.m, p.onSeq).then(p.resolve, p.reject);
     }
-    const order = batch.map((_, i) => i).sort((x, y) => {
-      const a = batch[x]!.m.conversationId;
-      const b = batch[y]!.m.conversationId;
-      return a < b ? -1 : a > b ? 1 : x - y;
-    });
     let results: Stored[];
     try {
       results = await this.db.kysely.transaction().execute(async (trx) => {
-        const out: Stored[] = new Array<Stored>(batch.length);
-        for (const i of order) out[i] = await this.#insertPg(trx, batch[i]!.m);
-        for (const i of order) if (!out[i]!.duplicate) batch[i]!.onSeq(out[i]!.seq);
+        const rows = await insertSendBatch(trx, batch.map((p) => p.m), (h) => this.#headJson(h));
+        const out = await Promise.all(rows.map(async (r, i): Promise<Stored> => {
+          const m = batch[i]!.m;
+          if (r.memberVersion !== m.memberVersion) refuseIfNotAllowed(await this.members.loadSnapshot(m.conversationId, trx), m.from);
+          return { seq: r.seq, createdAt: m.at, duplicate: false, memberVersion: r.memberVersion };
+        }));
+        // Before the commit, in allocation order per conversation.
+        const bySeq = out.map((_, i) => i).sort((x, y) => out[x]!.seq - out[y]!.seq);
+        for (const i of bySeq) batch[i]!.onSeq(out[i]!.seq);
         return out;
       });
     } catch {

@@ -105,6 +105,37 @@ for (const backend of backends()) {
       assert.ok(conversation.last_msg_at);
     }));
 
+  test(`[${backend}] message store: sends stored together keep their own content, time, mentions and file references`, () =>
+    withStore(backend, async (store, db) => {
+      const one = await fixture(db, 2);
+      const two = await fixture(db, 2);
+      const file = randomUUID();
+      const t0 = Date.now() - 60_000;
+      const sends = Array.from({ length: 12 }, (_, i) => {
+        const f = i % 2 === 0 ? one : two;
+        return message(f.conv, f.ids[0]!, {
+          content: Buffer.from(`sealed ${i}`), at: new Date(t0 + i * 1000), viewOnce: i === 3, viewOnceTtl: i === 3 ? 10 : null,
+          mentions: i === 4 ? [f.ids[1]!] : [], fileRefs: i === 6 ? [file] : [], head: i === 4 ? { mentions: [{ userId: f.ids[1]!, offset: 0, length: 1 }] } as never : {},
+        });
+      });
+      const stored = await Promise.all(sends.map((m) => store.insert(m, () => {})));
+      for (const f of [one, two]) {
+        const seqs = stored.filter((_, i) => sends[i]!.conversationId === f.conv).map((r) => r.seq).sort((a, b) => a - b);
+        assert.deepEqual(seqs, [1, 2, 3, 4, 5, 6]);
+      }
+      for (const [i, r] of stored.entries()) {
+        const m = sends[i]!;
+        const row = await store.find(m.conversationId, r.seq);
+        assert.equal(row?.content?.toString(), `sealed ${i}`);
+        assert.equal(row?.createdAt.getTime(), m.at.getTime());
+        assert.equal(row?.viewOnce, i === 3);
+      }
+      const mentions = await db.kysely.selectFrom('message_mentions').select(['user_id', 'conversation_id']).execute();
+      assert.deepEqual(mentions, [{ user_id: one.ids[1], conversation_id: one.conv }]);
+      const files = await db.kysely.selectFrom('message_files').select(['file_id', 'conversation_id']).execute();
+      assert.deepEqual(files, [{ file_id: file, conversation_id: one.conv }]);
+    }));
+
   test(`[${backend}] message store: a nonce is used once per sender and conversation, also when racing`, () =>
     withStore(backend, async (store, db) => {
       const { conv, ids } = await fixture(db, 2);

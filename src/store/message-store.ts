@@ -85,8 +85,9 @@ interface PendingInsert {
   reject: (err: unknown) => void;
 }
 
-// Bounds one PostgreSQL group commit (statements run one after another inside it).
-const PG_BATCH_MAX = 128;
+// Bounds one PostgreSQL group commit, and how many run at once per node.
+const PG_BATCH_MAX = 512;
+const PG_BATCHES_IN_FLIGHT = 2;
 
 // PostgreSQL form of a send: one round trip inside the transaction instead of one per row.
 const PG_INSERT_SQL = `with bumped as (
@@ -120,6 +121,7 @@ type MessagesEb = ExpressionBuilder<Database, 'messages'>;
  */
 export class MessageStore {
   readonly #pgQueue: PendingInsert[] = [];
+  #pgInFlight = 0;
 
   constructor(
     private readonly db: Db,
@@ -172,8 +174,19 @@ export class MessageStore {
    * again on its own, so one bad send cannot fail the others.
    */
   async #flushPg(): Promise<void> {
+    // At most PG_BATCHES_IN_FLIGHT batches at once: sends arriving meanwhile wait and form the next, larger batch.
+    if (this.#pgInFlight >= PG_BATCHES_IN_FLIGHT || this.#pgQueue.length === 0) return;
     const batch = this.#pgQueue.splice(0, PG_BATCH_MAX);
-    if (this.#pgQueue.length > 0) setImmediate(() => void this.#flushPg());
+    this.#pgInFlight++;
+    try {
+      await this.#storePgBatch(batch);
+    } finally {
+      this.#pgInFlight--;
+      if (this.#pgQueue.length > 0) setImmediate(() => void this.#flushPg());
+    }
+  }
+
+  async #storePgBatch(batch: PendingInsert[]): Promise<void> {
     if (batch.length === 1) {
       const [p] = batch as [PendingInsert];
       return this.#insertPgAlone(p.m, p.onSeq).then(p.resolve, p.reject);

@@ -18,7 +18,7 @@ const SCENARIOS = ['fanout', 'dm', 'connect', 'cluster'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 const USAGE = `npm run bench -- [--quick] [--scenario fanout|dm|connect|cluster]... [--workers N] [--profile] [--no-write] [--fresh-users]
-  --quick        small sizes (about 80 s on 2 cores, half of it the cluster scenario)
+  --quick        small sizes and short steps (about a minute on 2 cores)
   --scenario     run only the named scenario(s) (repeatable)
   --workers      load-generator processes per scenario (default 2)
   --profile      run mvchat with --cpu-prof during fanout, dm and connect and summarize the top self-time functions

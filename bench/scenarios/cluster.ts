@@ -31,7 +31,7 @@ export type ClusterResult =
   | { pairs: number; members: number; targets: Record<string, ClusterRun> };
 
 export function clusterUsers(quick: boolean): ClusterSizes {
-  return quick ? { users: 30, pairs: 15, members: 30, dmMs: 700, stepMs: 400 } : { users: 500, pairs: 250, members: 500, dmMs: 5000, stepMs: 2000 };
+  return quick ? { users: 20, pairs: 10, members: 20, dmMs: 500, stepMs: 300 } : { users: 500, pairs: 250, members: 500, dmMs: 5000, stepMs: 2000 };
 }
 
 function dataDir(): string {

@@ -43,7 +43,7 @@ export async function dmOn(ctx: BenchContext, nodes: TargetServer[], users: Benc
 
 export async function dm(ctx: BenchContext): Promise<DmResult> {
   const pairs = dmPairs(ctx.quick);
-  const durationMs = ctx.quick ? 1000 : 5000;
+  const durationMs = ctx.quick ? 700 : 5000;
   const targets: Record<string, DmTargetResult> = {};
   for (const kind of KINDS) {
     ctx.log(`  ${kind}: ${pairs} DM pairs`);

@@ -13,7 +13,7 @@ export interface Ramp {
 
 /** The full ramp draws the curve in fine steps; `--quick` climbs fast from higher up. */
 export function rampFor(quick: boolean, stepMs?: number): Ramp {
-  return quick ? { start: 8000, growth: 2, stepMs: stepMs ?? 500 } : { start: 2000, growth: 1.5, stepMs: stepMs ?? 2500 };
+  return quick ? { start: 16_000, growth: 2.5, stepMs: stepMs ?? 300 } : { start: 2000, growth: 1.5, stepMs: stepMs ?? 2500 };
 }
 
 export interface RampResult {

@@ -53,14 +53,16 @@ export function recipientsOf(s: MemberSnapshot, sender: string): readonly string
 }
 
 /**
- * The newest snapshot seen per conversation on this node, bounded in size
- * (least recently loaded dropped first). Entries are never trusted blindly:
- * readers say which version they need at least.
+ * The newest snapshot seen per conversation on this node, bounded by the
+ * number of member entries held (least recently loaded dropped first), so a
+ * node in many large rooms keeps its memory in check. Entries are never
+ * trusted blindly: readers say which version they need at least.
  */
 export class SnapshotCache {
   readonly #byConv = new Map<string, MemberSnapshot>();
+  #entries = 0;
 
-  constructor(private readonly max = 20_000) {}
+  constructor(private readonly maxEntries = 1_000_000) {}
 
   get(conversationId: string): MemberSnapshot | undefined {
     return this.#byConv.get(conversationId);
@@ -69,11 +71,21 @@ export class SnapshotCache {
   put(s: MemberSnapshot): void {
     const held = this.#byConv.get(s.conversationId);
     if (held && held.version > s.version) return;
-    this.#byConv.delete(s.conversationId);
+    if (held) this.#drop(s.conversationId, held);
     this.#byConv.set(s.conversationId, s);
-    if (this.#byConv.size > this.max) {
-      const oldest = this.#byConv.keys().next().value;
-      if (oldest !== undefined) this.#byConv.delete(oldest);
+    this.#entries += size(s);
+    for (const [conv, oldest] of this.#byConv) {
+      if (this.#entries <= this.maxEntries || oldest === s) break;
+      this.#drop(conv, oldest);
     }
   }
+
+  #drop(conversationId: string, s: MemberSnapshot): void {
+    this.#byConv.delete(conversationId);
+    this.#entries -= size(s);
+  }
+}
+
+function size(s: MemberSnapshot): number {
+  return 1 + s.active.size + s.blockers.size;
 }

@@ -195,9 +195,15 @@ export class MessageStore {
     try {
       results = await this.db.kysely.transaction().execute(async (trx) => {
         const rows = await insertSendBatch(trx, batch.map((p) => p.m), (h) => this.#headJson(h));
+        // Senders checked against an older member list are checked again, one read per conversation.
+        const fresh = new Map<string, Promise<MemberSnapshot | null>>();
         const out = await Promise.all(rows.map(async (r, i): Promise<Stored> => {
           const m = batch[i]!.m;
-          if (r.memberVersion !== m.memberVersion) refuseIfNotAllowed(await this.members.loadSnapshot(m.conversationId, trx), m.from);
+          if (r.memberVersion !== m.memberVersion) {
+            let members = fresh.get(m.conversationId);
+            if (!members) fresh.set(m.conversationId, (members = this.members.loadSnapshot(m.conversationId, trx)));
+            refuseIfNotAllowed(await members, m.from);
+          }
           return { seq: r.seq, createdAt: m.at, duplicate: false, memberVersion: r.memberVersion };
         }));
         // Before the commit, in allocation order per conversation.

@@ -69,12 +69,7 @@ export class RedisBus implements Bus {
       });
       if (byNode.size === 0) return;
       const pipe = this.pub.pipeline();
-      for (const [node, users] of byNode) {
-        const msg: InboxMessage = { n: this.nodeId, u: users, f: frame };
-        if (options.exceptSession) msg.x = options.exceptSession;
-        if (options.droppable) msg.d = 1;
-        pipe.publish(this.keys.inbox(node), JSON.stringify(msg));
-      }
+      for (const [node, users] of byNode) pipe.publish(this.keys.inbox(node), this.#message(users, frame, options));
       try {
         await pipe.exec();
         this.metrics.busPublish.observe((performance.now() - started) / 1000);
@@ -84,11 +79,15 @@ export class RedisBus implements Bus {
     });
   }
 
-  #publishToEveryNode(userIds: readonly string[], frame: string, options: DeliveryOptions): void {
-    const msg: InboxMessage = { n: this.nodeId, u: [...userIds], f: frame };
+  #message(users: readonly string[], frame: string, options: DeliveryOptions): string {
+    const msg: InboxMessage = { n: this.nodeId, u: [...users], f: frame };
     if (options.exceptSession) msg.x = options.exceptSession;
     if (options.droppable) msg.d = 1;
-    const text = JSON.stringify(msg);
+    return JSON.stringify(msg);
+  }
+
+  #publishToEveryNode(userIds: readonly string[], frame: string, options: DeliveryOptions): void {
+    const text = this.#message(userIds, frame, options);
     const started = performance.now();
     // Issued (not awaited) in chain order: the connection keeps the order, the next publish need not wait for this reply.
     this.#chain = this.#chain.then(() => {

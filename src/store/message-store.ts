@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CompiledQuery, sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool, type Transaction } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool, type Transaction } from 'kysely';
 import type { Db, SqliteHandle } from './database.js';
 import type { Database } from './schema.js';
 import { asHead, type MessageHead } from '../domain/messages/head.js';
@@ -88,22 +88,6 @@ interface PendingInsert {
 // Bounds one PostgreSQL group commit, and how many run at once per node.
 const PG_BATCH_MAX = 512;
 const PG_BATCHES_IN_FLIGHT = 2;
-
-// PostgreSQL form of a send: one round trip inside the transaction instead of one per row.
-const PG_INSERT_SQL = `with bumped as (
-    update conversations set last_seq = last_seq + 1, last_msg_at = $1 where id = $2 returning last_seq, member_version
-  ), msg as (
-    insert into messages (id, conversation_id, seq, from_user_id, created_at, updated_at, content, content_key_id, head, view_once, view_once_ttl, nonce)
-    select $3, $2, last_seq, $4, $1, $1, $5, $6, $7::jsonb, $8, $9, $10 from bumped
-    returning id
-  ), mentioned as (
-    insert into message_mentions (message_id, user_id, conversation_id, created_at)
-    select msg.id, u, $2, $1 from msg, unnest($11::uuid[]) as u
-  ), referenced as (
-    insert into message_files (message_id, file_id, conversation_id)
-    select msg.id, f, $2 from msg, unnest($12::uuid[]) as f
-  )
-  select last_seq, member_version from bumped`;
 
 function refuseIfNotAllowed(members: MemberSnapshot | null, sender: string): void {
   const refusal = members ? sendRefusal(members, sender) : 'notMember';
@@ -240,18 +224,11 @@ export class MessageStore {
   async #insertPg(trx: Transaction<Database>, m: NewMessage): Promise<Stored> {
     const original = m.nonce === null ? undefined : await this.#byNonce(trx, m.conversationId, m.from, m.nonce);
     if (original) return { ...original, duplicate: true, memberVersion: m.memberVersion };
-    // One statement: seq allocation (taking the conversation row lock, so membership changes, which raise
-    // member_version by trigger, commit before or after and never between), the row and its index rows.
-    const { rows } = await trx.executeQuery<{ last_seq: number; member_version: number }>(
-      CompiledQuery.raw(PG_INSERT_SQL, [
-        m.at, m.conversationId, randomUUID(), m.from, m.content, m.keyId, this.#headJson(m.head), m.viewOnce, m.viewOnceTtl, m.nonce,
-        m.mentions, m.fileRefs,
-      ]),
-    );
-    const row = rows[0];
-    if (!row) throw new Error(`conversation ${m.conversationId} not found`);
-    if (row.member_version !== m.memberVersion) refuseIfNotAllowed(await this.members.loadSnapshot(m.conversationId, trx), m.from);
-    return { seq: row.last_seq, createdAt: m.at, duplicate: false, memberVersion: row.member_version };
+    // The batch statement for one send: seq allocation takes the conversation row lock, so membership changes
+    // (which raise member_version by trigger) commit before or after it, never between.
+    const [row] = await insertSendBatch(trx, [m], (h) => this.#headJson(h));
+    if (row!.memberVersion !== m.memberVersion) refuseIfNotAllowed(await this.members.loadSnapshot(m.conversationId, trx), m.from);
+    return { seq: row!.seq, createdAt: m.at, duplicate: false, memberVersion: row!.memberVersion };
   }
 
   /**

@@ -47,7 +47,9 @@ export async function insertSendBatch(
   sends: readonly BatchedSend[],
   headJson: (head: MessageHead) => string | null,
 ): Promise<{ seq: number; memberVersion: number }[]> {
-  await trx.executeQuery(CompiledQuery.raw(LOCK_SQL, [[...new Set(sends.map((s) => s.conversationId))]]));
+  const convs = [...new Set(sends.map((s) => s.conversationId))];
+  // One conversation: its single row lock is taken by the update itself, no order to keep.
+  if (convs.length > 1) await trx.executeQuery(CompiledQuery.raw(LOCK_SQL, [convs]));
   const mentionOrd: number[] = [];
   const mentionUser: string[] = [];
   const fileOrd: number[] = [];

@@ -3,7 +3,7 @@ import cluster from 'node:cluster';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { createApp } from './app.js';
-import { clusterWiring } from './cluster/cluster-wiring.js';
+import { clusterWiring } from './wiring/cluster.js';
 
 /** Process entry: config → wiring → listen; SIGTERM/SIGINT close gracefully within the shutdown timeout. */
 async function main(): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
-import type { BackgroundTasks } from '../domain/background-tasks.js';
+import type { BackgroundTasks } from '../runtime/background-tasks.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { RedisPresence } from './redis-presence.js';
 

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
-import type { Metrics } from '../domain/metrics.js';
+import type { Metrics } from '../runtime/metrics.js';
 import type { Bus, DeliveryOptions, LocalDelivery } from './bus.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { RedisPresence } from './redis-presence.js';

@@ -1,7 +1,7 @@
 import { formatTs } from '../protocol/time.js';
 import type { ConversationListing } from '../store/conversation-store.js';
 import { userSummaries, type UserSummary } from './user-view.js';
-import type { Services } from './services.js';
+import type { Services } from '../runtime/deps.js';
 
 /**
  * ConversationItem (PROTOCOL §3.8.1/§3.8.2). `peer` is the DM partner's

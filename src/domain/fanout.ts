@@ -1,5 +1,5 @@
 import type { DeliveryOptions } from '../cluster/bus.js';
-import type { Services } from './services.js';
+import type { Services } from '../runtime/deps.js';
 import { recipientsOf } from '../store/member-snapshot.js';
 
 /**

@@ -12,7 +12,7 @@ import { displayName, inviteLink, inviteMail } from '../mail/templates.js';
 import { fail, type ErrorName } from '../protocol/errors.js';
 import type { UserRecord } from '../store/account-store.js';
 import type { InviteRecord, Redeemed } from '../store/invite-store.js';
-import type { Services } from './services.js';
+import type { Services } from '../runtime/deps.js';
 
 const HOUR_MS = 3600_000;
 

@@ -1,6 +1,6 @@
 import { formatTs } from '../protocol/time.js';
 import type { UserRecord } from '../store/account-store.js';
-import type { Services } from './services.js';
+import type { Services } from '../runtime/deps.js';
 
 /** UserSummary (PROTOCOL §3): `online` reflects every node. */
 export interface UserSummary {

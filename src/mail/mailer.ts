@@ -3,8 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createTransport } from 'nodemailer';
 import type { Config } from '../config.js';
-import type { BackgroundTasks } from '../domain/background-tasks.js';
-import type { Metrics } from '../domain/metrics.js';
+import type { BackgroundTasks } from '../runtime/background-tasks.js';
+import type { Metrics } from '../runtime/metrics.js';
 import { maskEmail, type Logger } from '../logger.js';
 
 export interface MailMessage {

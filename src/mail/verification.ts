@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Services } from '../domain/services.js';
+import type { Services } from '../runtime/deps.js';
 import { verificationLink, verificationMail } from './templates.js';
 
 /** 32 random bytes as URL-safe base64 with padding: 44 characters (PROTOCOL §3.3.1 step 12). */

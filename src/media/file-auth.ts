@@ -1,5 +1,5 @@
 import { TokenError } from '../crypto/tokens.js';
-import type { Services } from '../domain/services.js';
+import type { Services } from '../runtime/deps.js';
 
 export type FileAuth = { ok: true; userId: string } | { ok: false; reason: 'missing' | 'invalid' | 'expired' };
 

@@ -1,5 +1,5 @@
 import type { Logger } from '../logger.js';
-import type { BackgroundTasks } from '../domain/background-tasks.js';
+import type { BackgroundTasks } from '../runtime/background-tasks.js';
 import type { FileRecord, FileStore, MediaMetadata } from '../store/file-store.js';
 import type { FileStorage } from './file-storage.js';
 import { isDecodableImage, processImage } from './image-processing.js';

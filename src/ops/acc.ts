@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { fail } from '../protocol/errors.js';
 import { hashPassword, verifyPassword } from '../crypto/passwords.js';
 import { decodeBasicSecret } from '../domain/credentials.js';
-import { completeLogin, loginParams } from '../domain/login-flow.js';
+import { completeLogin, loginParams } from './shared/login-flow.js';
 import { invitesForSignUp, signUpInvite } from '../domain/invites.js';
 import type { Transaction } from 'kysely';
 import type { Database } from '../store/schema.js';

@@ -1,5 +1,5 @@
 import { broadcast } from '../domain/fanout.js';
-import { activeMember, convId } from '../domain/messages/access.js';
+import { activeMember, convId } from './shared/access.js';
 import { fail } from '../protocol/errors.js';
 import { infoFrame } from '../protocol/frames.js';
 import { formatTs } from '../protocol/time.js';

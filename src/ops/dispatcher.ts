@@ -4,10 +4,10 @@ import { Errors, type ErrorName } from '../protocol/errors.js';
 import { OpError } from '../protocol/op-error.js';
 import { frameText, parseEnvelope, salvageId } from '../protocol/envelope.js';
 import { OP_NAMES, type OpName } from '../protocol/op-names.js';
-import type { Services } from '../domain/services.js';
+import type { Services } from '../runtime/deps.js';
 import type { Session, SessionHooks } from '../session/session.js';
 import type { OpDefinition, OpResult, UserOpContext } from './op.js';
-import { dropNulls } from './drop-nulls.js';
+import { dropNulls } from '../protocol/drop-nulls.js';
 
 /** Bound on one request's work (PROTOCOL §1.2 handler deadline). */
 const HANDLER_DEADLINE_MS = 30_000;

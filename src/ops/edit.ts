@@ -1,7 +1,7 @@
 import { checkContent } from '../content/irido.js';
 import { broadcast } from '../domain/fanout.js';
-import { activeMember, convId } from '../domain/messages/access.js';
-import { EDIT_WINDOW_MS, MAX_EDITS, editCount, editedHead } from '../domain/messages/head.js';
+import { activeMember, convId } from './shared/access.js';
+import { EDIT_WINDOW_MS, MAX_EDITS, editCount, editedHead } from '../protocol/message-head.js';
 import { fail } from '../protocol/errors.js';
 import { infoFrame } from '../protocol/frames.js';
 import { formatTs } from '../protocol/time.js';

@@ -2,7 +2,7 @@ import { fail } from '../protocol/errors.js';
 import { TokenError } from '../crypto/tokens.js';
 import { verifyPassword } from '../crypto/passwords.js';
 import { decodeBasicSecret } from '../domain/credentials.js';
-import { completeLogin, loginParams } from '../domain/login-flow.js';
+import { completeLogin, loginParams } from './shared/login-flow.js';
 import type { UserRecord } from '../store/account-store.js';
 import { ok, type OpContext, type PublicOp } from './op.js';
 import { object, str } from './schema-parts.js';

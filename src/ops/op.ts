@@ -1,7 +1,7 @@
 import type { Params } from '../protocol/frames.js';
 import type { OpName } from '../protocol/op-names.js';
 import type { ErrorName } from '../protocol/errors.js';
-import type { Services } from '../domain/services.js';
+import type { Services } from '../runtime/deps.js';
 import type { Logger } from '../logger.js';
 
 /** Client details a session learns from `hi` (PROTOCOL §3.1). */

@@ -1,4 +1,4 @@
-import { moveReceipt } from '../domain/messages/receipts.js';
+import { moveReceipt } from './shared/receipts.js';
 import type { UserOp } from './op.js';
 import { object, seq, uuidish } from './schema-parts.js';
 

@@ -4,8 +4,8 @@ import { nowTs } from '../protocol/time.js';
 import { parseUuid } from '../content/uuid.js';
 import { broadcast } from '../domain/fanout.js';
 import { managesRoom, step, userIdOrFail } from '../domain/conversation-rules.js';
-import { kickableRoles, refuseKick, roomMembershipOrFail } from '../domain/rooms.js';
-import { updateRoom } from '../domain/room-update.js';
+import { kickableRoles, refuseKick, roomMembershipOrFail } from './shared/rooms.js';
+import { updateRoom } from './shared/room-update.js';
 import { created, ok, type OpResult, type UserOp, type UserOpContext } from './op.js';
 import { anyJson, bool, int, object, str, uuidish } from './schema-parts.js';
 

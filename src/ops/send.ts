@@ -1,7 +1,7 @@
 import { checkContent } from '../content/irido.js';
 import { broadcast } from '../domain/fanout.js';
-import { convId } from '../domain/messages/access.js';
-import { ALLOWED_TTLS, sendHead } from '../domain/messages/head.js';
+import { convId } from './shared/access.js';
+import { ALLOWED_TTLS, sendHead } from '../protocol/message-head.js';
 import { orderedPublisher } from '../domain/messages/ordered-publisher.js';
 import { fail } from '../protocol/errors.js';
 import { dataFrame } from '../protocol/frames.js';

@@ -1,6 +1,6 @@
 import { broadcast } from '../domain/fanout.js';
-import { activeMember, convId } from '../domain/messages/access.js';
-import { UNSEND_WINDOW_MS } from '../domain/messages/head.js';
+import { activeMember, convId } from './shared/access.js';
+import { UNSEND_WINDOW_MS } from '../protocol/message-head.js';
 import { fail } from '../protocol/errors.js';
 import { infoFrame } from '../protocol/frames.js';
 import { formatTs } from '../protocol/time.js';

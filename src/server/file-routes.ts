@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { Services } from '../domain/services.js';
+import type { Services } from '../runtime/deps.js';
 import { parseUuid } from '../content/uuid.js';
 import { servesInline } from '../media/detect-type.js';
 import { authenticateFileRequest } from '../media/file-auth.js';

@@ -1,6 +1,6 @@
 import type { Presence } from '../cluster/presence.js';
 import type { PresenceNotifier } from '../domain/presence-notifier.js';
-import type { BackgroundTasks } from '../domain/background-tasks.js';
+import type { BackgroundTasks } from '../runtime/background-tasks.js';
 import type { Logger } from '../logger.js';
 import type { Session, SessionHooks } from './session.js';
 import type { SessionRegistry } from './session-registry.js';

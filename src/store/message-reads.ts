@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Dialect } from './migrations/column-types.js';
-import { ALLOWED_TTLS, DEFAULT_VIEW_ONCE_TTL } from '../domain/messages/head.js';
+import { ALLOWED_TTLS, DEFAULT_VIEW_ONCE_TTL } from '../protocol/message-head.js';
 
 /** What one `read` stamps on the messages it covers (PROTOCOL §5.5). */
 export interface ReadExpiry {

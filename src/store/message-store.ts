@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool, type Transaction } from 'kysely';
 import type { Db, SqliteHandle } from './database.js';
 import type { Database } from './schema.js';
-import { asHead, type MessageHead } from '../domain/messages/head.js';
+import { asHead, type MessageHead } from '../protocol/message-head.js';
 import { readStamps, type ReadExpiry } from './message-reads.js';
 import { sendRefusal, type MemberSnapshot } from './member-snapshot.js';
 import type { MembershipStore } from './membership-store.js';

@@ -1,6 +1,6 @@
 import { CompiledQuery, type Transaction } from 'kysely';
 import { randomUUID } from 'node:crypto';
-import type { MessageHead } from '../domain/messages/head.js';
+import type { MessageHead } from '../protocol/message-head.js';
 import type { Database } from './schema.js';
 import type { NewMessage } from './message-store.js';
 

@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { basic } from '../helpers/client.js';
 import { freshPgDatabase, PG_URL, PASSWORD, startServer } from '../helpers/server.js';
 import { TestClient } from '../helpers/client.js';
-import { clusterWiring } from '../../src/cluster/cluster-wiring.js';
+import { clusterWiring } from '../../src/wiring/cluster.js';
 import { REDIS_URL, clusterEnv, startNode } from '../helpers/node-process.js';
 
 const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;

@@ -1,6 +1,6 @@
 import { infoFrame } from '../../protocol/frames.js';
 import { formatTs } from '../../protocol/time.js';
-import type { Services } from '../services.js';
+import type { Services } from '../../runtime/deps.js';
 
 /** Rows flipped per run; the rest wait for the next run. */
 const BATCH = 500;

@@ -1,6 +1,6 @@
 import { fail } from '../../protocol/errors.js';
 import type { Logger } from '../../logger.js';
-import type { Services } from '../services.js';
+import type { Services } from '../../runtime/deps.js';
 
 /**
  * Encrypts message content for storage. The dispatcher parsed the frame, so

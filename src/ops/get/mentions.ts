@@ -1,4 +1,4 @@
-import { orFail, pageLimit } from '../../domain/messages/access.js';
+import { orFail, pageLimit } from '../shared/access.js';
 import { mentionItem } from '../../domain/messages/message-view.js';
 import { ok, type OpResult, type UserOpContext } from '../op.js';
 import type { GetBody } from '../get.js';

@@ -1,4 +1,4 @@
-import { activeMember, convId, orFail, pageLimit } from '../../domain/messages/access.js';
+import { activeMember, convId, orFail, pageLimit } from '../shared/access.js';
 import { historyItem } from '../../domain/messages/message-view.js';
 import { fail } from '../../protocol/errors.js';
 import { ok, type OpResult, type UserOpContext } from '../op.js';

@@ -3,7 +3,7 @@ import type { Logger } from '../../logger.js';
 import { fail, type ErrorName } from '../../protocol/errors.js';
 import { OpError } from '../../protocol/op-error.js';
 import type { MembershipRecord } from '../../store/membership-store.js';
-import type { Services } from '../services.js';
+import type { Services } from '../../runtime/deps.js';
 
 /** The canonical conversation id, or `400 invalid conv id`. */
 export function convId(raw: string): string {

@@ -1,7 +1,7 @@
-import { fail } from '../protocol/errors.js';
-import { formatTs } from '../protocol/time.js';
-import type { OpContext } from '../ops/op.js';
-import type { UserRecord } from '../store/account-store.js';
+import { fail } from '../../protocol/errors.js';
+import { formatTs } from '../../protocol/time.js';
+import type { OpContext } from '../op.js';
+import type { UserRecord } from '../../store/account-store.js';
 
 /** Binds the session to `user`, records the login and issues a fresh token (§3.2 steps 6–8). */
 export async function completeLogin(ctx: OpContext, user: UserRecord): Promise<{ token: string; expires: string }> {

@@ -8,7 +8,7 @@ import type { Stores } from '../store/stores.js';
 import type { AuthThrottle, LimiterFactory } from './auth-throttle.js';
 import type { Metrics } from './metrics.js';
 import type { BackendHealth } from './backend-health.js';
-import type { PresenceNotifier } from './presence-notifier.js';
+import type { PresenceNotifier } from '../domain/presence-notifier.js';
 import type { BackgroundTasks } from './background-tasks.js';
 import type { Mailer } from '../mail/mailer.js';
 

@@ -1,11 +1,11 @@
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { AppOptions } from '../app.js';
-import type { LimiterFactory } from '../domain/auth-throttle.js';
-import { NodeHeartbeat } from './node-heartbeat.js';
-import { RedisBus } from './redis-bus.js';
-import { RedisKeys } from './redis-keys.js';
-import { RedisPresence } from './redis-presence.js';
+import type { LimiterFactory } from '../runtime/auth-throttle.js';
+import { NodeHeartbeat } from '../cluster/node-heartbeat.js';
+import { RedisBus } from '../cluster/redis-bus.js';
+import { RedisKeys } from '../cluster/redis-keys.js';
+import { RedisPresence } from '../cluster/redis-presence.js';
 
 /**
  * Cluster mode (REDIS_URL): Redis-backed bus, presence, node heartbeats and

@@ -1,7 +1,7 @@
-import { fail } from '../protocol/errors.js';
-import type { MembershipRecord, Role } from '../store/membership-store.js';
-import type { OpContext } from '../ops/op.js';
-import { activeMembershipOrFail, step } from './conversation-rules.js';
+import { fail } from '../../protocol/errors.js';
+import type { MembershipRecord, Role } from '../../store/membership-store.js';
+import type { OpContext } from '../op.js';
+import { activeMembershipOrFail, step } from '../../domain/conversation-rules.js';
 
 /**
  * The requester's active membership in a room: `403 not a member` first,

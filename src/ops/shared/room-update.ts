@@ -1,10 +1,10 @@
-import { infoFrame } from '../protocol/frames.js';
-import { nowTs } from '../protocol/time.js';
-import type { RoomChanges } from '../store/conversation-store.js';
-import type { OpResult, UserOpContext } from '../ops/op.js';
-import { ok } from '../ops/op.js';
-import { conversationTtl, step } from './conversation-rules.js';
-import { broadcast } from './fanout.js';
+import { infoFrame } from '../../protocol/frames.js';
+import { nowTs } from '../../protocol/time.js';
+import type { RoomChanges } from '../../store/conversation-store.js';
+import type { OpResult, UserOpContext } from '../op.js';
+import { ok } from '../op.js';
+import { conversationTtl, step } from '../../domain/conversation-rules.js';
+import { broadcast } from '../../domain/fanout.js';
 
 export interface RoomUpdate {
   desc?: { public?: unknown };

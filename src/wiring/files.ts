@@ -1,10 +1,10 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import type { Services } from '../domain/services.js';
+import type { Services } from '../runtime/deps.js';
 import { registerFileRoutes } from '../server/file-routes.js';
-import { ffmpegAvailable } from './av-processing.js';
-import { LocalFileStorage } from './local-file-storage.js';
-import { MediaProcessor } from './media-processor.js';
+import { ffmpegAvailable } from '../media/av-processing.js';
+import { LocalFileStorage } from '../media/local-file-storage.js';
+import { MediaProcessor } from '../media/media-processor.js';
 
 /** Storage under `<dataDir>/files`, the background processor and the HTTP file routes; `close` stops new processing. */
 export async function setUpFiles(http: FastifyInstance, services: Services): Promise<{ close(): void }> {

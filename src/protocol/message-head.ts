@@ -1,4 +1,4 @@
-import type { Mention } from '../../content/irido.js';
+import type { Mention } from '../content/irido.js';
 
 /**
  * Message metadata stored in clear next to the encrypted content (PROTOCOL

@@ -1,9 +1,9 @@
 import { fail } from '../../protocol/errors.js';
 import { infoFrame } from '../../protocol/frames.js';
 import { formatTs } from '../../protocol/time.js';
-import type { OpResult, UserOpContext } from '../../ops/op.js';
+import type { OpResult, UserOpContext } from '../op.js';
 import type { Receipts } from '../../store/message-store.js';
-import { broadcast } from '../fanout.js';
+import { broadcast } from '../../domain/fanout.js';
 import { activeMember, convId } from './access.js';
 
 /**

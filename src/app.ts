@@ -13,25 +13,26 @@ import { BackendHealth } from './runtime/backend-health.js';
 import { BackgroundTasks } from './runtime/background-tasks.js';
 import { Metrics } from './runtime/metrics.js';
 import { PresenceNotifier } from './domain/presence-notifier.js';
-import type { Services } from './runtime/deps.js';
+import type { Deps } from './runtime/deps.js';
 import { Dispatcher } from './ops/dispatcher.js';
 import { OP_TABLE } from './ops/index.js';
 import { createHttpServer } from './server/http-server.js';
 import { OriginPolicy } from './server/origin-policy.js';
 import { WsGateway } from './server/ws-gateway.js';
-import type { Session, SessionHooks } from './session/session.js';
+import type { Session } from './session/session.js';
 import { SessionLifecycle } from './session/session-lifecycle.js';
 import { SessionRegistry } from './session/session-registry.js';
-import { migrate, openDb } from './store/database.js';
-import { createStores } from './store/stores.js';
+import { migrate } from './store/database.js';
+import { openDb } from './wiring/database.js';
+import { createStores } from './wiring/stores.js';
+import type { ClusterWiring } from './wiring/cluster.js';
 import { setUpFiles } from './wiring/files.js';
 import { Mailer } from './mail/mailer.js';
-import { EmailVerificationStore } from './store/email-verification-store.js';
 import { registerVerifyEmailRoute } from './server/verify-email-route.js';
 import { EXPIRY_SWEEP_MS, sweepExpiredReads } from './domain/messages/expiry-sweeper.js';
 
 export interface App {
-  services: Services;
+  deps: Deps;
   registry: SessionRegistry<Session>;
   http: FastifyInstance;
   /** Listens on config.host:config.port (0 = any free port) and returns the port. */
@@ -39,19 +40,10 @@ export interface App {
   close(): Promise<void>;
 }
 
-/** What cluster mode replaces: the bus, presence and the throttle store, plus its own start/stop. */
-export interface ClusterParts {
-  bus: Bus;
-  presence: Presence;
-  limiters: LimiterFactory;
-  start(services: Services): Promise<void>;
-  stop(): Promise<void>;
-}
-
 export interface AppOptions {
   logger?: Logger;
   /** Cluster wiring (Redis) replaces the in-process bus and presence. */
-  cluster?: (deps: { registry: SessionRegistry<Session>; config: Config; log: Logger; metrics: Metrics; tasks: BackgroundTasks }) => Promise<ClusterParts>;
+  cluster?: ClusterWiring;
 }
 
 /** Builds the whole server from a config: store, bus, sessions, ops, HTTP. */
@@ -70,13 +62,12 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const presence = cluster?.presence ?? new LocalPresence();
 
   const presenceNotifier = new PresenceNotifier(stores, bus);
-  const services: Services = {
+  const deps: Deps = {
     config,
     log,
     stores,
     bus,
     presence,
-    presenceNotifier,
     tokens: new TokenService(config.tokenKey, config.tokenLifetime),
     cipher: new ContentCipher(config.encryptionKeys),
     authThrottle: new AuthThrottle(config.authLimit, cluster?.limiters),
@@ -84,24 +75,21 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     metrics,
     health: new BackendHealth(),
     tasks,
-    mailer: new Mailer({ config, log, tasks, metrics }),
+    mailer: new Mailer({
+      config,
+      log,
+      background: (name, work, timeoutMs) => void tasks.run(name, work, timeoutMs),
+      failed: () => metrics.backendErrors.inc({ backend: 'mail' }),
+    }),
   };
 
-  tasks.every('message-expiry', EXPIRY_SWEEP_MS, () => sweepExpiredReads(services));
-  const dispatcher = new Dispatcher(OP_TABLE, services);
-  const lifecycle = new SessionLifecycle(registry, presence, presenceNotifier, tasks, log);
-  const hooks: SessionHooks = {
-    handleFrame: (s, raw) => dispatcher.handleFrame(s, raw),
-    rejectFrame: (s, raw) => dispatcher.rejectFrame(s, raw),
-    userChanged: (s, from, to) => lifecycle.userChanged(s, from, to),
-    closed: (s, user) => lifecycle.closed(s, user),
-    slowConsumer: () => metrics.slowConsumerCloses.inc(),
-    frameSent: () => metrics.frameOut(),
-  };
+  tasks.every('message-expiry', EXPIRY_SWEEP_MS, () => sweepExpiredReads(deps));
+  const dispatcher = new Dispatcher(OP_TABLE, deps);
+  const lifecycle = new SessionLifecycle(registry, presence, presenceNotifier, tasks, log, metrics);
   const origins = new OriginPolicy(config.allowedOrigins);
   const gateway = new WsGateway(
     registry,
-    hooks,
+    { frames: dispatcher, events: lifecycle },
     origins,
     {
       limits: {
@@ -123,17 +111,17 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
     log,
   });
-  registerVerifyEmailRoute(http, new EmailVerificationStore(db), log);
-  const files = await setUpFiles(http, services);
+  registerVerifyEmailRoute(http, stores.emailVerifications, log);
+  const files = await setUpFiles(http, deps);
   http.server.on('upgrade', (req, socket, head) => {
     if (!gateway.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });
 
-  await cluster?.start(services);
+  await cluster?.start(presenceNotifier);
 
   let closed = false;
   return {
-    services,
+    deps,
     registry,
     http,
     async listen() {
@@ -146,7 +134,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       await gateway.close();
       files.close();
       await tasks.close();
-      services.mailer.close();
+      deps.mailer.close();
       await http.close();
       if (cluster) await cluster.stop();
       else await bus.close();

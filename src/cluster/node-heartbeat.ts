@@ -1,6 +1,5 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
-import type { BackgroundTasks } from '../runtime/background-tasks.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { RedisPresence } from './redis-presence.js';
 
@@ -20,13 +19,19 @@ export class NodeHeartbeat {
     private readonly log: Logger,
   ) {}
 
+  /** How often `beat` and `sweep` should run: five times per TTL. */
+  get periodMs(): number {
+    return Math.max(50, Math.floor(this.ttlMs / 5));
+  }
+
+  get ttl(): number {
+    return this.ttlMs;
+  }
+
   /** Registers the node; a previous life under the same id is cleaned up first. */
-  async start(tasks: BackgroundTasks, onOffline: (userIds: string[]) => Promise<void>): Promise<void> {
+  async start(onOffline: (userIds: string[]) => Promise<void>): Promise<void> {
     await onOffline(await this.presence.removeNode(this.nodeId));
     await this.beat();
-    const period = Math.max(50, Math.floor(this.ttlMs / 5));
-    tasks.every('node-heartbeat', period, () => this.beat(), period * 2);
-    tasks.every('dead-node-sweep', period, () => this.sweep(onOffline), this.ttlMs);
   }
 
   async beat(): Promise<void> {

@@ -1,9 +1,14 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
-import type { Metrics } from '../runtime/metrics.js';
 import type { Bus, DeliveryOptions, LocalDelivery } from './bus.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { RedisPresence } from './redis-presence.js';
+
+/** What the bus reports to the node's metrics. */
+export interface BusObserver {
+  published(seconds: number): void;
+  failed(): void;
+}
 
 /** What travels between nodes: one frame for some users of the receiving node. */
 interface InboxMessage {
@@ -39,7 +44,7 @@ export class RedisBus implements Bus {
     private readonly nodeId: string,
     private readonly presence: RedisPresence,
     private readonly local: LocalDelivery,
-    private readonly metrics: Metrics,
+    private readonly observer: BusObserver,
     private readonly log: Logger,
   ) {
     sub.on('messageBuffer', (_channel: Buffer, message: Buffer) => this.#receive(message));
@@ -72,7 +77,7 @@ export class RedisBus implements Bus {
       for (const [node, users] of byNode) pipe.publish(this.keys.inbox(node), this.#message(users, frame, options));
       try {
         await pipe.exec();
-        this.metrics.busPublish.observe((performance.now() - started) / 1000);
+        this.observer.published((performance.now() - started) / 1000);
       } catch (err) {
         this.#failed(err as Error, userIds.length);
       }
@@ -92,14 +97,14 @@ export class RedisBus implements Bus {
     // Issued (not awaited) in chain order: the connection keeps the order, the next publish need not wait for this reply.
     this.#chain = this.#chain.then(() => {
       this.pub.publish(this.keys.everyNode(), text).then(
-        () => this.metrics.busPublish.observe((performance.now() - started) / 1000),
+        () => this.observer.published((performance.now() - started) / 1000),
         (err: unknown) => this.#failed(err as Error, userIds.length),
       );
     });
   }
 
   #failed(err: Error, recipients: number): void {
-    this.metrics.backendErrors.inc({ backend: 'redis' });
+    this.observer.failed();
     this.log.warn({ err: err.message, recipients }, 'cross-node publish failed; recipients catch up from history');
   }
 

@@ -1,7 +1,7 @@
 import { formatTs } from '../protocol/time.js';
 import type { ConversationListing } from '../store/conversation-store.js';
 import { userSummaries, type UserSummary } from './user-view.js';
-import type { Services } from '../runtime/deps.js';
+import type { Deps } from '../runtime/deps.js';
 
 /**
  * ConversationItem (PROTOCOL §3.8.1/§3.8.2). `peer` is the DM partner's
@@ -43,13 +43,13 @@ export function conversationItem(
 
 /** Items for many listings with one user query and one presence lookup for all DM partners. */
 export async function conversationItems(
-  services: Services,
+  deps: Deps,
   listings: readonly ConversationListing[],
   opts: { withPrivate: boolean },
 ): Promise<Record<string, unknown>[]> {
   const peerIds = listings.flatMap((l) => (l.peerId ? [l.peerId] : []));
-  const users = await services.stores.accounts.getUsers(peerIds);
+  const users = await deps.stores.accounts.getUsers(peerIds);
   const visible = [...users.values()].filter((u) => u.state !== 'deleted');
-  const summaries = new Map((await userSummaries(services, visible)).map((u) => [u.id, u]));
+  const summaries = new Map((await userSummaries(deps, visible)).map((u) => [u.id, u]));
   return listings.map((l) => conversationItem(l, l.peerId ? summaries.get(l.peerId) : undefined, opts));
 }

@@ -1,5 +1,5 @@
 import type { DeliveryOptions } from '../cluster/bus.js';
-import type { Services } from '../runtime/deps.js';
+import type { Deps } from '../runtime/deps.js';
 import { recipientsOf } from '../store/member-snapshot.js';
 
 /**
@@ -10,7 +10,7 @@ import { recipientsOf } from '../store/member-snapshot.js';
  * stored or before this call receives nothing (DEFECTS 10).
  */
 export async function broadcast(
-  services: Services,
+  deps: Deps,
   conversationId: string,
   sender: string,
   frame: string,
@@ -18,8 +18,8 @@ export async function broadcast(
   memberVersion?: number,
 ): Promise<void> {
   // A send passes the member version it committed at; anything else reads the current one.
-  const members = await services.stores.membership.snapshot(conversationId, memberVersion);
+  const members = await deps.stores.membership.snapshot(conversationId, memberVersion);
   if (!members) return;
   const recipients = recipientsOf(members, sender);
-  if (recipients.length > 0) services.bus.publish(recipients, frame, options);
+  if (recipients.length > 0) deps.bus.publish(recipients, frame, options);
 }

@@ -12,7 +12,7 @@ import { displayName, inviteLink, inviteMail } from '../mail/templates.js';
 import { fail, type ErrorName } from '../protocol/errors.js';
 import type { UserRecord } from '../store/account-store.js';
 import type { InviteRecord, Redeemed } from '../store/invite-store.js';
-import type { Services } from '../runtime/deps.js';
+import type { Deps } from '../runtime/deps.js';
 
 const HOUR_MS = 3600_000;
 
@@ -23,20 +23,20 @@ export type InviteLookup = { ok: true; invite: InviteRecord } | { ok: false; err
  * both unexpired, token intact. A pending invite found past its expiry is
  * written as `expired` (§12 item 12).
  */
-export async function lookupInvite(services: Services, code: string, now = new Date()): Promise<InviteLookup> {
+export async function lookupInvite(deps: Deps, code: string, now = new Date()): Promise<InviteLookup> {
   if (!INVITE_CODE_PATTERN.test(code)) return { ok: false, error: 'invalidInviteCode' };
-  const invite = await services.stores.invites.findByCode(code);
+  const invite = await deps.stores.invites.findByCode(code);
   if (!invite) return { ok: false, error: 'inviteNotFoundOrUsed' };
   if (invite.status === 'expired') return { ok: false, error: 'inviteCodeExpired' };
   if (invite.status !== 'pending') return { ok: false, error: 'inviteNotFoundOrUsed' };
-  const check = checkToken(services, invite, now);
-  if (check === 'expired') await services.stores.invites.markExpired(invite.id);
+  const check = checkToken(deps, invite, now);
+  if (check === 'expired') await deps.stores.invites.markExpired(invite.id);
   if (check !== 'ok') return { ok: false, error: check === 'expired' ? 'inviteCodeExpired' : 'invalidInviteCode' };
   return { ok: true, invite };
 }
 
-function checkToken(services: Services, invite: InviteRecord, now: Date): 'ok' | 'expired' | 'invalid' {
-  const key = services.config.tokenKey;
+function checkToken(deps: Deps, invite: InviteRecord, now: Date): 'ok' | 'expired' | 'invalid' {
+  const key = deps.config.tokenKey;
   const token = openInviteToken(key, invite.sealedToken);
   if (token === null) return 'invalid';
   const v = verifyInviteToken(key, token, now);
@@ -57,8 +57,8 @@ export interface CreatedInvite {
  * Creates an invite for `email` (already normalized) and queues its mail.
  * The answer never depends on whether the address has an account.
  */
-export async function createInvite(services: Services, log: Logger, inviterId: string, email: string, name: string | null): Promise<CreatedInvite> {
-  const { stores, config } = services;
+export async function createInvite(deps: Deps, log: Logger, inviterId: string, email: string, name: string | null): Promise<CreatedInvite> {
+  const { stores, config } = deps;
   const now = new Date();
   if (config.inviteRate > 0 && (await stores.invites.countCreatedSince(inviterId, new Date(now.getTime() - HOUR_MS))) >= config.inviteRate) {
     fail('tooManyInvites');
@@ -85,7 +85,7 @@ export async function createInvite(services: Services, log: Logger, inviterId: s
   }
   log.info({ invite: invite.id, to: maskEmail(email) }, 'invite created');
   const inviterName = displayName(inviter.public);
-  services.mailer.send('invite', inviteMail({ to: email, inviterName, inviteeName: name, code, link: inviteLink(config.publicBaseUrl, code) }));
+  deps.mailer.send('invite', inviteMail({ to: email, inviterName, inviteeName: name, code, link: inviteLink(config.publicBaseUrl, code) }));
   return { id: invite.id, code, email, name, expiresAt: invite.expiresAt };
 }
 
@@ -94,15 +94,15 @@ export async function createInvite(services: Services, log: Logger, inviterId: s
  * consumed when the redeemer is the inviter or the invite names another
  * address than the redeemer's account.
  */
-export async function redeemByUser(services: Services, code: string, redeemer: UserRecord): Promise<{ inviter: UserRecord; conv: string }> {
-  const found = await lookupInvite(services, code);
+export async function redeemByUser(deps: Deps, code: string, redeemer: UserRecord): Promise<{ inviter: UserRecord; conv: string }> {
+  const found = await lookupInvite(deps, code);
   if (!found.ok) return fail(found.error);
   const { invite } = found;
   if (invite.inviterId === redeemer.id) fail('ownInvite');
   if (redeemer.email && redeemer.email.toLowerCase() !== invite.email.toLowerCase()) fail('inviteForOtherEmail');
-  const inviter = await services.stores.accounts.getUser(invite.inviterId);
+  const inviter = await deps.stores.accounts.getUser(invite.inviterId);
   if (!inviter || inviter.state === 'deleted') return fail('inviteNotFoundOrUsed');
-  const result = await services.stores.invites.redeem([invite], redeemer.id);
+  const result = await deps.stores.invites.redeem([invite], redeemer.id);
   if (result === 'gone') return fail('inviteAlreadyUsed');
   const first = result[0];
   if (!first) return fail('redeemFailed');
@@ -110,11 +110,11 @@ export async function redeemByUser(services: Services, code: string, redeemer: U
 }
 
 /** The invite a sign-up's `inviteCode` names, when it is redeemable; anything else is ignored (§3.3.1 step 7). */
-export async function signUpInvite(services: Services, code: string | undefined): Promise<InviteRecord | null> {
+export async function signUpInvite(deps: Deps, code: string | undefined): Promise<InviteRecord | null> {
   if (!code) return null;
-  const found = await lookupInvite(services, code);
+  const found = await lookupInvite(deps, code);
   if (!found.ok) return null;
-  const inviter = await services.stores.accounts.getUser(found.invite.inviterId);
+  const inviter = await deps.stores.accounts.getUser(found.invite.inviterId);
   return inviter && inviter.state !== 'deleted' ? found.invite : null;
 }
 
@@ -123,13 +123,13 @@ export async function signUpInvite(services: Services, code: string | undefined)
  * redeemable invite to the same address (expired ones are marked on the way).
  * The redemption itself runs inside the account's creating transaction.
  */
-export async function invitesForSignUp(services: Services, primary: InviteRecord): Promise<InviteRecord[]> {
-  const { invites, accounts } = services.stores;
+export async function invitesForSignUp(deps: Deps, primary: InviteRecord): Promise<InviteRecord[]> {
+  const { invites, accounts } = deps.stores;
   const now = new Date();
   const others: InviteRecord[] = [];
   for (const inv of await invites.pendingForEmail(primary.email)) {
     if (inv.id === primary.id) continue;
-    const check = checkToken(services, inv, now);
+    const check = checkToken(deps, inv, now);
     if (check === 'expired') await invites.markExpired(inv.id);
     if (check === 'ok') others.push(inv);
   }

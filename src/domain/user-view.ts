@@ -1,6 +1,6 @@
 import { formatTs } from '../protocol/time.js';
 import type { UserRecord } from '../store/account-store.js';
-import type { Services } from '../runtime/deps.js';
+import type { Deps } from '../runtime/deps.js';
 
 /** UserSummary (PROTOCOL §3): `online` reflects every node. */
 export interface UserSummary {
@@ -15,7 +15,7 @@ export function userSummary(u: UserRecord, online: boolean): UserSummary {
 }
 
 /** Summaries for many users with one presence lookup. */
-export async function userSummaries(services: Services, users: readonly UserRecord[]): Promise<UserSummary[]> {
-  const online = await services.presence.online(users.map((u) => u.id));
+export async function userSummaries(deps: Deps, users: readonly UserRecord[]): Promise<UserSummary[]> {
+  const online = await deps.presence.online(users.map((u) => u.id));
   return users.map((u) => userSummary(u, online.has(u.id)));
 }

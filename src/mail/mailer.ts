@@ -3,8 +3,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createTransport } from 'nodemailer';
 import type { Config } from '../config.js';
-import type { BackgroundTasks } from '../runtime/background-tasks.js';
-import type { Metrics } from '../runtime/metrics.js';
 import { maskEmail, type Logger } from '../logger.js';
 
 export interface MailMessage {
@@ -17,8 +15,10 @@ export interface MailMessage {
 export interface MailerDeps {
   config: Pick<Config, 'smtpUrl' | 'mailFrom' | 'dataDir'>;
   log: Logger;
-  tasks: BackgroundTasks;
-  metrics: Metrics;
+  /** Runs a delivery in the background (the node's background tasks). */
+  background(name: string, work: () => Promise<void>, timeoutMs: number): void;
+  /** Called when a mail is given up on (counted by metrics). */
+  failed(): void;
   /** Waits between attempts; one more attempt than entries. */
   retryDelaysMs?: readonly number[];
 }
@@ -48,7 +48,7 @@ export class Mailer {
 
   /** Queues `mail` for delivery; `kind` names it in logs ("invite", "verification"). */
   send(kind: string, mail: MailMessage): void {
-    void this.deps.tasks.run(`mail:${kind}`, () => this.#deliver(kind, mail), 120_000);
+    this.deps.background(`mail:${kind}`, () => this.#deliver(kind, mail), 120_000);
   }
 
   async #deliver(kind: string, mail: MailMessage): Promise<void> {
@@ -61,7 +61,7 @@ export class Mailer {
       } catch (err) {
         const delay = this.#delays[attempt - 1];
         if (delay === undefined) {
-          this.deps.metrics.backendErrors.inc({ backend: 'mail' });
+          this.deps.failed();
           this.deps.log.error({ err: describe(err), mail: kind, to, attempts: attempt }, 'mail delivery failed');
           return;
         }

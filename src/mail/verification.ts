@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { Services } from '../runtime/deps.js';
+import type { Config } from '../config.js';
+import type { Mailer } from './mailer.js';
 import { verificationLink, verificationMail } from './templates.js';
 
 /** 32 random bytes as URL-safe base64 with padding: 44 characters (PROTOCOL §3.3.1 step 12). */
@@ -9,8 +10,7 @@ export function newVerificationToken(expiryHours: number, now = new Date()): { t
 }
 
 /** Queues the verification mail for `email` (background; never delays the caller). */
-export function sendVerificationMail(services: Services, email: string, token: string): void {
-  const { config, mailer } = services;
+export function sendVerificationMail(mailer: Mailer, config: Pick<Config, 'publicBaseUrl' | 'verificationExpiryHours'>, email: string, token: string): void {
   mailer.send('verification', verificationMail({
     to: email,
     link: verificationLink(config.publicBaseUrl, token),

@@ -54,7 +54,7 @@ export const acc: PublicOp<AccBody> = {
 };
 
 async function signUp(ctx: OpContext, body: AccBody) {
-  const { config, stores, authThrottle } = ctx.services;
+  const { config, stores, authThrottle } = ctx.deps;
   if (body.scheme !== 'basic') fail('onlyBasic');
   const { name, password } = decodeBasicSecret(body.secret ?? '');
   if (Buffer.byteLength(name) < config.minLoginLength) fail('usernameTooShort');
@@ -67,7 +67,7 @@ async function signUp(ctx: OpContext, body: AccBody) {
   const id = randomUUID();
   const pub = body.desc && 'public' in body.desc ? body.desc.public : null;
   // Invite parts (steps 6, 7, 12): only a redeemable code counts; any other code is ignored.
-  const invite = await signUpInvite(ctx.services, body.inviteCode);
+  const invite = await signUpInvite(ctx.deps, body.inviteCode);
   const email = invite?.email ?? null;
   const verification = config.emailVerification && email ? newVerificationToken(config.verificationExpiryHours) : undefined;
   let passwordHash: string;
@@ -78,7 +78,7 @@ async function signUp(ctx: OpContext, body: AccBody) {
     return fail('hashFailed');
   }
   // Step 13 commits with the account: the invites are claimed in its transaction, or nothing is written.
-  const toRedeem = invite ? await invitesForSignUp(ctx.services, invite) : [];
+  const toRedeem = invite ? await invitesForSignUp(ctx.deps, invite) : [];
   let redeemed: Redeemed[] = [];
   const redeem = async (trx: Transaction<Database>) => {
     const r = await stores.invites.redeemIn(trx, toRedeem, id, new Date());
@@ -103,10 +103,10 @@ async function signUp(ctx: OpContext, body: AccBody) {
     if (!isEmailTakenError(err)) throw err;
     result = 'email-taken';
   }
-  if (result === 'email-taken') fail((await signUpInvite(ctx.services, body.inviteCode)) ? 'emailTaken' : 'inviteAlreadyUsed');
+  if (result === 'email-taken') fail((await signUpInvite(ctx.deps, body.inviteCode)) ? 'emailTaken' : 'inviteAlreadyUsed');
   if (result !== 'created') fail('usernameTaken');
   const inviters = [...new Set(redeemed.map((r) => r.inviterId))];
-  const after = verification && email ? () => sendVerificationMail(ctx.services, email, verification.token) : undefined;
+  const after = verification && email ? () => sendVerificationMail(ctx.deps.mailer, ctx.deps.config, email, verification.token) : undefined;
 
   const user = await stores.accounts.getUser(id);
   if (!user) return fail('createUserFailed');
@@ -118,7 +118,7 @@ async function signUp(ctx: OpContext, body: AccBody) {
 }
 
 async function updateMe(ctx: UserOpContext, body: AccBody) {
-  const { accounts } = ctx.services.stores;
+  const { accounts } = ctx.deps.stores;
   const changes: AccountChanges = {};
   const params: Record<string, unknown> = {};
   if (body.desc && 'public' in body.desc) {
@@ -127,7 +127,7 @@ async function updateMe(ctx: UserOpContext, body: AccBody) {
   }
   if (body.secret !== undefined) {
     const { name: oldPassword, password: newPassword } = decodeBasicSecret(body.secret);
-    if (Buffer.byteLength(newPassword) < ctx.services.config.minPasswordLength) fail('newPasswordTooShort');
+    if (Buffer.byteLength(newPassword) < ctx.deps.config.minPasswordLength) fail('newPasswordTooShort');
     if (Buffer.byteLength(newPassword) > MAX_PASSWORD_BYTES) fail('passwordTooLong');
     const auth = await accounts.findBasicAuthByUser(ctx.userId);
     if (!auth) fail('authRecordNotFound');
@@ -152,7 +152,7 @@ async function updateMe(ctx: UserOpContext, body: AccBody) {
     // Older tokens stop working; hand this client a fresh one (additive params).
     const user = await accounts.getUser(ctx.userId);
     if (user) {
-      const t = await ctx.services.tokens.issue(user.id, user.tokenEpoch);
+      const t = await ctx.deps.tokens.issue(user.id, user.tokenEpoch);
       params.token = t.token;
       params.expires = formatTs(t.expires);
     }

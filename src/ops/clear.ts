@@ -1,6 +1,7 @@
 import { fail } from '../protocol/errors.js';
 import { nowTs } from '../protocol/time.js';
-import { activeMembershipOrFail, convIdOrFail, step } from '../domain/conversation-rules.js';
+import { activeMembershipOrFail, convIdOrFail } from './shared/guards.js';
+import { step } from './shared/step.js';
 import { ok, type UserOp } from './op.js';
 import { int, object, uuidish } from './schema-parts.js';
 
@@ -21,7 +22,7 @@ export const clear: UserOp<ClearBody> = {
     const convId = convIdOrFail(body.conv);
     await activeMembershipOrFail(ctx, convId, ctx.userId);
     const seq = body.seq;
-    await step(ctx, 'updateFailed', () => ctx.services.stores.conversations.setClearSeq(convId, ctx.userId, seq));
+    await step(ctx, 'updateFailed', () => ctx.deps.stores.conversations.setClearSeq(convId, ctx.userId, seq));
     return ok({ conv: convId, seq, ts: nowTs() });
   },
 };

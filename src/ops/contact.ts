@@ -1,5 +1,6 @@
 import { parseUuid } from '../content/uuid.js';
 import { fail } from '../protocol/errors.js';
+import { step } from './shared/step.js';
 import { ok, type OpResult, type UserOp, type UserOpContext } from './op.js';
 import { object, str, uuidish } from './schema-parts.js';
 
@@ -31,26 +32,16 @@ async function add(ctx: UserOpContext, raw: string): Promise<OpResult> {
   const id = parseUuid(raw);
   if (!id) return fail('invalidUserId');
   if (id === ctx.userId) fail('cannotAddYourself');
-  const user = await ctx.services.stores.accounts.getUser(id);
+  const user = await ctx.deps.stores.accounts.getUser(id);
   if (!user || user.state === 'deleted') return fail('userNotFound');
-  try {
-    await ctx.services.stores.contacts.add(ctx.userId, id);
-  } catch (err) {
-    ctx.log.error({ err }, 'contact add failed');
-    return fail('addContactFailed');
-  }
+  await step(ctx, 'addContactFailed', () => ctx.deps.stores.contacts.add(ctx.userId, id));
   return ok({ user: id, public: user.public ?? null });
 }
 
 async function remove(ctx: UserOpContext, raw: string): Promise<OpResult> {
   const id = parseUuid(raw);
   if (!id) return fail('invalidUserId');
-  try {
-    await ctx.services.stores.contacts.remove(ctx.userId, id);
-  } catch (err) {
-    ctx.log.error({ err }, 'contact remove failed');
-    return fail('removeContactFailed');
-  }
+  await step(ctx, 'removeContactFailed', () => ctx.deps.stores.contacts.remove(ctx.userId, id));
   return ok({ user: id });
 }
 
@@ -58,11 +49,6 @@ async function nickname(ctx: UserOpContext, raw: string, nick: string): Promise<
   const id = parseUuid(raw);
   if (!id) return fail('invalidUserId');
   if ([...nick].length > MAX_NICKNAME_CHARS) fail('nicknameTooLong');
-  try {
-    await ctx.services.stores.contacts.setNickname(ctx.userId, id, nick);
-  } catch (err) {
-    ctx.log.error({ err }, 'contact nickname failed');
-    return fail('updateNicknameFailed');
-  }
+  await step(ctx, 'updateNicknameFailed', () => ctx.deps.stores.contacts.setNickname(ctx.userId, id, nick));
   return ok({ user: id, nickname: nick });
 }

@@ -1,5 +1,5 @@
 import { broadcast } from '../domain/fanout.js';
-import { activeMember, convId } from './shared/access.js';
+import { memberMessage, requireSender } from './shared/message-lookup.js';
 import { fail } from '../protocol/errors.js';
 import { infoFrame } from '../protocol/frames.js';
 import { formatTs } from '../protocol/time.js';
@@ -23,22 +23,18 @@ export const deleteOp: UserOp<DeleteBody> = {
   failure: 'deleteFailed',
   schema: object({ conv: uuidish, seq, forEveryone: bool }),
   async handle(ctx, body) {
-    const { services, userId } = ctx;
-    if (!body.conv || body.seq === undefined || body.seq <= 0) fail('missingDeleteData');
-    const conv = convId(body.conv);
-    await activeMember(services, conv, userId);
-    const msg = await services.stores.messages.find(conv, body.seq);
-    if (!msg) fail('messageNotFound');
+    const { deps, userId } = ctx;
+    const { conv, seq, msg } = await memberMessage(ctx, body, 'missingDeleteData');
     const now = new Date();
     const ts = formatTs(now);
     if (!body.forEveryone) {
-      await services.stores.messages.hideFor(msg.id, userId, now);
-      return ok({ conv, seq: body.seq, ts });
+      await deps.stores.messages.hideFor(msg.id, userId, now);
+      return ok({ conv, seq: seq, ts });
     }
-    if (msg.from !== userId) fail('notYourMessage');
-    const changed = await services.stores.messages.markDeleted(msg.id, now, false);
-    if (!changed) return ok({ conv, seq: body.seq, ts });
-    const frame = infoFrame({ conv, from: userId, what: 'delete', seq: body.seq, ts });
-    return ok({ conv, seq: body.seq, ts }, () => broadcast(services, conv, userId, frame, { exceptSession: ctx.session.id }));
+    requireSender(msg, userId);
+    const changed = await deps.stores.messages.markDeleted(msg.id, now, false);
+    if (!changed) return ok({ conv, seq: seq, ts });
+    const frame = infoFrame({ conv, from: userId, what: 'delete', seq: seq, ts });
+    return ok({ conv, seq: seq, ts }, () => broadcast(deps, conv, userId, frame, { exceptSession: ctx.session.id }));
   },
 };

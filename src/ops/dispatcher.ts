@@ -4,9 +4,8 @@ import { Errors, type ErrorName } from '../protocol/errors.js';
 import { OpError } from '../protocol/op-error.js';
 import { frameText, parseEnvelope, salvageId } from '../protocol/envelope.js';
 import { OP_NAMES, type OpName } from '../protocol/op-names.js';
-import type { Services } from '../runtime/deps.js';
-import type { Session, SessionHooks } from '../session/session.js';
-import type { OpDefinition, OpResult, UserOpContext } from './op.js';
+import type { Deps } from '../runtime/deps.js';
+import type { DispatchSession, OpDefinition, OpResult, UserOpContext } from './op.js';
 import { dropNulls } from '../protocol/drop-nulls.js';
 
 /** Bound on one request's work (PROTOCOL §1.2 handler deadline). */
@@ -32,12 +31,12 @@ export function checkOpTable(table: Record<OpName, OpDefinition>): void {
 }
 
 /** Generic path of every frame: envelope, op lookup, rate cost, auth gate, schema, handler, reply. */
-export class Dispatcher implements Pick<SessionHooks, 'handleFrame' | 'rejectFrame'> {
+export class Dispatcher {
   readonly #ops = new Map<OpName, CompiledOp>();
 
   constructor(
     table: Record<OpName, OpDefinition>,
-    private readonly services: Services,
+    private readonly deps: Deps,
   ) {
     checkOpTable(table);
     const ajv = new Ajv({ allErrors: false, strict: false });
@@ -47,13 +46,13 @@ export class Dispatcher implements Pick<SessionHooks, 'handleFrame' | 'rejectFra
     }
   }
 
-  rejectFrame(session: Session, raw: Buffer | string): void {
+  rejectFrame(session: DispatchSession, raw: Buffer | string): void {
     const text = frameText(raw);
     this.#reply(session, text === null ? undefined : salvageId(text), 'rateLimited');
-    this.services.metrics.rejected('rate');
+    this.deps.metrics.rejected('rate');
   }
 
-  async handleFrame(session: Session, raw: Buffer | string): Promise<void> {
+  async handleFrame(session: DispatchSession, raw: Buffer | string): Promise<void> {
     const text = frameText(raw);
     if (text === null) return this.#reply(session, undefined, 'malformed');
     const env = parseEnvelope(text);
@@ -72,13 +71,13 @@ export class Dispatcher implements Pick<SessionHooks, 'handleFrame' | 'rejectFra
     if (auth === 'user' && session.userId === null) return this.#reply(session, env.id, 'authRequired');
     if (!op.validate(body)) return this.#reply(session, env.id, 'malformed');
 
-    this.services.metrics.op(env.op);
+    this.deps.metrics.op(env.op);
     let result: OpResult;
     try {
       const ctx = {
         id: env.id,
         session,
-        services: this.services,
+        deps: this.deps,
         userId: session.userId,
         get log() {
           return session.log;
@@ -87,12 +86,12 @@ export class Dispatcher implements Pick<SessionHooks, 'handleFrame' | 'rejectFra
       result = await withDeadline((def.handle as (c: UserOpContext, b: unknown) => Promise<OpResult>)(ctx, body));
     } catch (err) {
       if (err instanceof OpError) {
-        this.services.metrics.error(err.code);
+        this.deps.metrics.error(err.code);
         session.send(ctrlFrame(env.id, err.code, err.text));
         return;
       }
-      const unavailable = this.services.health.isUnavailable(err);
-      if (unavailable) this.services.metrics.backendErrors.inc({ backend: 'database' });
+      const unavailable = this.deps.health.isUnavailable(err);
+      if (unavailable) this.deps.metrics.backendErrors.inc({ backend: 'database' });
       session.log.error({ err, op: env.op }, unavailable ? 'backend unavailable' : 'op failed');
       return this.#reply(session, env.id, unavailable ? 'unavailable' : def.failure);
     }
@@ -107,9 +106,9 @@ export class Dispatcher implements Pick<SessionHooks, 'handleFrame' | 'rejectFra
     }
   }
 
-  #reply(session: Session, id: string | undefined, error: ErrorName): void {
+  #reply(session: DispatchSession, id: string | undefined, error: ErrorName): void {
     const [code, text] = Errors[error];
-    this.services.metrics.error(code);
+    this.deps.metrics.error(code);
     session.send(ctrlFrame(id, code, text));
   }
 }

@@ -3,7 +3,9 @@ import { infoFrame } from '../protocol/frames.js';
 import { nowTs } from '../protocol/time.js';
 import { broadcast } from '../domain/fanout.js';
 import { userSummaries } from '../domain/user-view.js';
-import { activeMembershipOrFail, conversationTtl, convIdOrFail, step, userIdOrFail } from '../domain/conversation-rules.js';
+import { conversationTtl } from '../domain/conversation-rules.js';
+import { activeMembershipOrFail, convIdOrFail, userIdOrFail } from './shared/guards.js';
+import { step } from './shared/step.js';
 import type { MemberSettings } from '../store/conversation-store.js';
 import { created, ok, type OpResult, type UserOp, type UserOpContext } from './op.js';
 import { anyJson, bool, int, object, uuidish } from './schema-parts.js';
@@ -43,11 +45,11 @@ export const dm: UserOp<DmBody> = {
 async function startDm(ctx: UserOpContext, rawUser: string): Promise<OpResult> {
   const peerId = userIdOrFail(rawUser);
   if (peerId === ctx.userId) fail('cannotDmYourself');
-  const { accounts, conversations } = ctx.services.stores;
+  const { accounts, conversations } = ctx.deps.stores;
   const peer = await step(ctx, 'databaseError', () => accounts.getUser(peerId));
   if (!peer || peer.state === 'deleted') fail('userNotFound');
   const { convId, created: isNew } = await step(ctx, 'createDmFailed', () => conversations.findOrCreateDm(ctx.userId, peerId));
-  const [summary] = await userSummaries(ctx.services, [peer]);
+  const [summary] = await userSummaries(ctx.deps, [peer]);
   const params = { conv: convId, created: isNew, user: summary };
   return isNew ? created(params) : ok(params);
 }
@@ -61,7 +63,7 @@ async function startDm(ctx: UserOpContext, rawUser: string): Promise<OpResult> {
 async function changeSettings(ctx: UserOpContext, rawConv: string, body: DmBody): Promise<OpResult> {
   const convId = convIdOrFail(rawConv);
   await activeMembershipOrFail(ctx, convId, ctx.userId);
-  const { membership, conversations } = ctx.services.stores;
+  const { membership, conversations } = ctx.deps.stores;
   const hasTtl = body.disappearingTTL !== undefined;
   if (hasTtl || body.blocked !== undefined) {
     const conv = await step(ctx, 'databaseError', () => membership.getConversation(convId));
@@ -84,5 +86,5 @@ async function changeSettings(ctx: UserOpContext, rawConv: string, body: DmBody)
   Object.assign(params, settings);
   if (!hasTtl) return ok(params);
   const frame = infoFrame({ conv: convId, from: ctx.userId, what: 'disappearing_updated', ttl: ttl ?? undefined, ts: nowTs() });
-  return ok(params, () => broadcast(ctx.services, convId, ctx.userId, frame));
+  return ok(params, () => broadcast(ctx.deps, convId, ctx.userId, frame));
 }

@@ -1,6 +1,6 @@
 import { checkContent } from '../content/irido.js';
 import { broadcast } from '../domain/fanout.js';
-import { activeMember, convId } from './shared/access.js';
+import { ownMessage } from './shared/message-lookup.js';
 import { EDIT_WINDOW_MS, MAX_EDITS, editCount, editedHead } from '../protocol/message-head.js';
 import { fail } from '../protocol/errors.js';
 import { infoFrame } from '../protocol/frames.js';
@@ -27,13 +27,9 @@ export const edit: UserOp<EditBody> = {
   failure: 'editFailed',
   schema: object({ conv: uuidish, seq, content: anyJson }),
   async handle(ctx, body) {
-    const { services, userId } = ctx;
-    if (!body.conv || body.seq === undefined || body.seq <= 0 || body.content === undefined) fail('missingEditData');
-    const conv = convId(body.conv);
-    await activeMember(services, conv, userId);
-    const msg = await services.stores.messages.find(conv, body.seq);
-    if (!msg) fail('messageNotFound');
-    if (msg.from !== userId) fail('notYourMessage');
+    const { deps, userId } = ctx;
+    if (body.content === undefined) fail('missingEditData');
+    const { conv, seq, msg } = await ownMessage(ctx, body, 'missingEditData');
     if (msg.deletedAt !== null) fail('messageNotFound');
     const now = new Date();
     if (now.getTime() - msg.createdAt.getTime() > EDIT_WINDOW_MS) fail('editWindowExpired');
@@ -41,9 +37,9 @@ export const edit: UserOp<EditBody> = {
     const checked = checkContent(body.content);
     if (!checked.ok) fail('invalidContent', checked.error);
 
-    const sealed = sealContent(services, ctx.log, body.content);
+    const sealed = sealContent(deps, ctx.log, body.content);
     const editedAt = formatTs(now);
-    const outcome = await services.stores.messages.edit(conv, body.seq, {
+    const outcome = await deps.stores.messages.edit(conv, seq, {
       content: sealed.blob,
       keyId: sealed.keyId,
       head: (old) => editedHead(old, checked.mentions, editedAt),
@@ -56,7 +52,7 @@ export const edit: UserOp<EditBody> = {
     if (outcome === 'not-found' || outcome === 'deleted') fail('messageNotFound');
     if (outcome === 'max-edits') fail('maxEditsReached');
 
-    const frame = infoFrame({ conv, from: userId, what: 'edit', seq: body.seq, content: body.content, ts: editedAt });
-    return ok({ conv, seq: body.seq, editedAt }, () => broadcast(services, conv, userId, frame, { exceptSession: ctx.session.id }));
+    const frame = infoFrame({ conv, from: userId, what: 'edit', seq: seq, content: body.content, ts: editedAt });
+    return ok({ conv, seq: seq, editedAt }, () => broadcast(deps, conv, userId, frame, { exceptSession: ctx.session.id }));
   },
 };

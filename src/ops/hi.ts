@@ -18,6 +18,6 @@ export const hi: PublicOp<HiBody> = {
   schema: object({ ver: str(32), ua: str(255), dev: str(128), lang: str(16) }),
   async handle(ctx, body) {
     ctx.session.setClientInfo(body);
-    return ok({ ver: '0.1.0', build: ctx.services.config.build, sid: ctx.session.id });
+    return ok({ ver: '0.1.0', build: ctx.deps.config.build, sid: ctx.session.id });
   },
 };

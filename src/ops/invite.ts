@@ -1,10 +1,10 @@
 import { parseUuid } from '../content/uuid.js';
 import { createInvite, redeemByUser } from '../domain/invites.js';
 import { hasControlChars, parseEmailAddress } from '../mail/address.js';
-import { fail, type ErrorName } from '../protocol/errors.js';
-import { OpError } from '../protocol/op-error.js';
+import { fail } from '../protocol/errors.js';
 import { formatTs } from '../protocol/time.js';
 import type { InviteRecord } from '../store/invite-store.js';
+import { step } from './shared/step.js';
 import { created, ok, type OpResult, type UserOp, type UserOpContext } from './op.js';
 import { bool, object, str, uuidish } from './schema-parts.js';
 
@@ -46,18 +46,12 @@ async function create(ctx: UserOpContext, req: { email?: string; name?: string }
   if (hasControlChars(rawName)) fail('invalidEmail');
   const name = rawName.trim() === '' ? null : rawName.trim();
   if (name !== null && [...name].length > MAX_NAME_CHARS) fail('inviteNameTooLong');
-  const inv = await failingAs(ctx, 'createInviteFailed', () => createInvite(ctx.services, ctx.log, ctx.userId, email, name));
+  const inv = await step(ctx, 'createInviteFailed', () => createInvite(ctx.deps, ctx.log, ctx.userId, email, name));
   return created({ id: inv.id, code: inv.code, email: inv.email, name: inv.name, expiresAt: formatTs(inv.expiresAt) });
 }
 
 async function list(ctx: UserOpContext): Promise<OpResult> {
-  let invites: InviteRecord[];
-  try {
-    invites = await ctx.services.stores.invites.listByInviter(ctx.userId);
-  } catch (err) {
-    ctx.log.error({ err }, 'invite list failed');
-    return fail('getInvitesFailed');
-  }
+  const invites = await step(ctx, 'getInvitesFailed', () => ctx.deps.stores.invites.listByInviter(ctx.userId));
   return ok({ invites: invites.map(listItem) });
 }
 
@@ -79,32 +73,17 @@ function listItem(i: InviteRecord): Record<string, unknown> {
 async function revoke(ctx: UserOpContext, rawId: string): Promise<OpResult> {
   const id = parseUuid(rawId);
   if (!id) return fail('invalidInviteId');
-  let revoked = false;
-  try {
-    revoked = await ctx.services.stores.invites.revoke(id, ctx.userId);
-  } catch (err) {
-    ctx.log.error({ err }, 'invite revoke failed');
-  }
+  // Any failure other than an outage answers as the spec's revoke does: not found or used.
+  const revoked = await step(ctx, 'inviteNotFoundOrUsed', () => ctx.deps.stores.invites.revoke(id, ctx.userId));
   if (!revoked) fail('inviteNotFoundOrUsed');
   return ok({ id });
 }
 
 async function redeem(ctx: UserOpContext, code: string): Promise<OpResult> {
-  const { inviter, conv } = await failingAs(ctx, 'redeemFailed', async () => {
-    const me = await ctx.services.stores.accounts.getUser(ctx.userId);
+  const { inviter, conv } = await step(ctx, 'redeemFailed', async () => {
+    const me = await ctx.deps.stores.accounts.getUser(ctx.userId);
     if (!me) return fail('redeemFailed');
-    return redeemByUser(ctx.services, code, me);
+    return redeemByUser(ctx.deps, code, me);
   });
   return ok({ inviter: inviter.id, inviterPublic: inviter.public ?? null, conv });
-}
-
-/** Unexpected failures of `work` answer `name`; catalog errors and backend outages pass through. */
-async function failingAs<T>(ctx: UserOpContext, name: ErrorName, work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (err instanceof OpError || ctx.services.health.isUnavailable(err)) throw err;
-    ctx.log.error({ err }, `invite: ${name}`);
-    return fail(name);
-  }
 }

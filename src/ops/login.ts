@@ -1,5 +1,5 @@
-import { fail } from '../protocol/errors.js';
-import { TokenError } from '../crypto/tokens.js';
+import { fail, type ErrorName } from '../protocol/errors.js';
+import { checkToken, type TokenRefusal } from '../domain/token-check.js';
 import { verifyPassword } from '../crypto/passwords.js';
 import { decodeBasicSecret } from '../domain/credentials.js';
 import { completeLogin, loginParams } from './shared/login-flow.js';
@@ -31,8 +31,8 @@ export const login: PublicOp<LoginBody> = {
 
 async function basicLogin(ctx: OpContext, secret: string) {
   const { name, password } = decodeBasicSecret(secret);
-  const { accounts } = ctx.services.stores;
-  const throttle = ctx.services.authThrottle;
+  const { accounts } = ctx.deps.stores;
+  const throttle = ctx.deps.authThrottle;
   const address = ctx.session.remoteAddress;
   if (!(await throttle.loginAllowed(name, address))) fail('tooManyAttempts');
   const auth = await accounts.findBasicAuth(name);
@@ -48,20 +48,19 @@ async function basicLogin(ctx: OpContext, secret: string) {
   return ok(loginParams(user, await completeLogin(ctx, user)));
 }
 
+/** Token refusals in the spec's words (§3.2). */
+const TOKEN_REFUSALS = {
+  invalid: 'invalidToken',
+  expired: 'tokenExpired',
+  'no-user': 'tokenUserNotFound',
+  suspended: 'accountSuspended',
+  revoked: 'invalidToken',
+} as const satisfies Record<TokenRefusal, ErrorName>;
+
 async function tokenLogin(ctx: OpContext, secret: string) {
-  let claims;
-  try {
-    claims = await ctx.services.tokens.verify(secret);
-  } catch (err) {
-    if (err instanceof TokenError) fail(err.reason === 'expired' ? 'tokenExpired' : 'invalidToken');
-    throw err;
-  }
-  const user = await ctx.services.stores.accounts.getUser(claims.userId);
-  if (!user || user.state === 'deleted') fail('tokenUserNotFound');
-  refuseSuspended(user);
-  // Tokens issued before the last password change no longer work (§12 item 15).
-  if (claims.epoch < user.tokenEpoch) fail('invalidToken');
-  return ok(loginParams(user, await completeLogin(ctx, user)));
+  const check = await checkToken(ctx.deps, secret);
+  if (!check.ok) return fail(TOKEN_REFUSALS[check.reason]);
+  return ok(loginParams(check.user, await completeLogin(ctx, check.user)));
 }
 
 function refuseSuspended(user: UserRecord): void {

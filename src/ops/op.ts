@@ -1,7 +1,7 @@
 import type { Params } from '../protocol/frames.js';
 import type { OpName } from '../protocol/op-names.js';
 import type { ErrorName } from '../protocol/errors.js';
-import type { Services } from '../runtime/deps.js';
+import type { Deps } from '../runtime/deps.js';
 import type { Logger } from '../logger.js';
 
 /** Client details a session learns from `hi` (PROTOCOL §3.1). */
@@ -26,10 +26,19 @@ export interface OpSession {
   allowReceipt(conv: string): boolean;
 }
 
+/** What the dispatcher needs of a session besides what an op sees; the session implements it. */
+export interface DispatchSession extends OpSession {
+  readonly log: Logger;
+  readonly bucket: { take(tokens: number): boolean };
+  /** Counts a refusal towards flooding. */
+  strike(): void;
+  send(frame: string | Buffer): void;
+}
+
 export interface OpContext {
   readonly id: string | undefined;
   readonly session: OpSession;
-  readonly services: Services;
+  readonly deps: Deps;
   readonly log: Logger;
 }
 

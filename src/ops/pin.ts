@@ -2,7 +2,9 @@ import { fail } from '../protocol/errors.js';
 import { infoFrame } from '../protocol/frames.js';
 import { formatTs } from '../protocol/time.js';
 import { broadcast } from '../domain/fanout.js';
-import { convIdOrFail, managesRoom, step } from '../domain/conversation-rules.js';
+import { managesRoom } from '../domain/conversation-rules.js';
+import { convIdOrFail } from './shared/guards.js';
+import { step } from './shared/step.js';
 import { ok, type UserOp } from './op.js';
 import { int, object, uuidish } from './schema-parts.js';
 
@@ -25,7 +27,7 @@ export const pin: UserOp<PinBody> = {
   async handle(ctx, body) {
     if (!body.conv) fail('missingPinData');
     const convId = convIdOrFail(body.conv);
-    const { membership, conversations } = ctx.services.stores;
+    const { membership, conversations } = ctx.deps.stores;
     const conv = await step(ctx, 'databaseError', () => membership.getConversation(convId));
     if (!conv) fail('conversationNotFound');
     const me = await step(ctx, 'databaseError', () => membership.getActiveMembership(convId, ctx.userId));
@@ -37,12 +39,12 @@ export const pin: UserOp<PinBody> = {
     if (seq === 0) {
       await step(ctx, 'unpinFailed', () => conversations.setPin(convId, null));
       const frame = infoFrame({ conv: convId, from: ctx.userId, what: 'unpin', ts: formatTs(at) });
-      return ok({ conv: convId, unpinnedAt: formatTs(at) }, () => broadcast(ctx.services, convId, ctx.userId, frame));
+      return ok({ conv: convId, unpinnedAt: formatTs(at) }, () => broadcast(ctx.deps, convId, ctx.userId, frame));
     }
     const messageId = seq > 0 ? await step(ctx, 'databaseError', () => conversations.messageIdAt(convId, seq)) : null;
     if (!messageId) fail('messageNotFound');
     await step(ctx, 'pinFailed', () => conversations.setPin(convId, { messageId, at, by: ctx.userId }));
     const frame = infoFrame({ conv: convId, from: ctx.userId, what: 'pin', seq, ts: formatTs(at) });
-    return ok({ conv: convId, seq, pinnedAt: formatTs(at) }, () => broadcast(ctx.services, convId, ctx.userId, frame));
+    return ok({ conv: convId, seq, pinnedAt: formatTs(at) }, () => broadcast(ctx.deps, convId, ctx.userId, frame));
   },
 };

@@ -1,5 +1,5 @@
 import { broadcast } from '../domain/fanout.js';
-import { activeMember, convId } from './shared/access.js';
+import { activeMembershipOrFail, convIdOrFail } from './shared/guards.js';
 import { toggleReaction } from '../protocol/message-head.js';
 import { fail } from '../protocol/errors.js';
 import { infoFrame } from '../protocol/frames.js';
@@ -21,16 +21,16 @@ export const react: UserOp<ReactBody> = {
   failure: 'reactFailed',
   schema: object({ conv: uuidish, seq, emoji: str(64) }),
   async handle(ctx, body) {
-    const { services, userId } = ctx;
+    const { deps, userId } = ctx;
     if (!body.conv || body.seq === undefined || body.seq <= 0 || !body.emoji) fail('missingReactData');
-    const conv = convId(body.conv);
+    const conv = convIdOrFail(body.conv);
     const emoji = body.emoji;
-    await activeMember(services, conv, userId);
+    await activeMembershipOrFail(ctx, conv, userId);
     const now = new Date();
-    const found = await services.stores.messages.updateHead(conv, body.seq, (head) => toggleReaction(head, emoji, userId), now);
+    const found = await deps.stores.messages.updateHead(conv, body.seq, (head) => toggleReaction(head, emoji, userId), now);
     if (!found) fail('messageNotFound');
     const ts = formatTs(now);
     const frame = infoFrame({ conv, from: userId, what: 'react', seq: body.seq, emoji, ts });
-    return ok({ conv, seq: body.seq, emoji, ts }, () => broadcast(services, conv, userId, frame, { exceptSession: ctx.session.id }));
+    return ok({ conv, seq: body.seq, emoji, ts }, () => broadcast(deps, conv, userId, frame, { exceptSession: ctx.session.id }));
   },
 };

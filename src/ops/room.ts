@@ -3,7 +3,9 @@ import { infoFrame } from '../protocol/frames.js';
 import { nowTs } from '../protocol/time.js';
 import { parseUuid } from '../content/uuid.js';
 import { broadcast } from '../domain/fanout.js';
-import { managesRoom, step, userIdOrFail } from '../domain/conversation-rules.js';
+import { managesRoom } from '../domain/conversation-rules.js';
+import { userIdOrFail } from './shared/guards.js';
+import { step } from './shared/step.js';
 import { kickableRoles, refuseKick, roomMembershipOrFail } from './shared/rooms.js';
 import { updateRoom } from './shared/room-update.js';
 import { created, ok, type OpResult, type UserOp, type UserOpContext } from './op.js';
@@ -51,7 +53,7 @@ function roomIdOrFail(body: RoomBody): string {
 
 async function create(ctx: UserOpContext, body: RoomBody): Promise<OpResult> {
   const pub = body.desc?.public ?? null;
-  const convId = await step(ctx, 'createRoomFailed', () => ctx.services.stores.conversations.createRoom(ctx.userId, pub));
+  const convId = await step(ctx, 'createRoomFailed', () => ctx.deps.stores.conversations.createRoom(ctx.userId, pub));
   return created({ conv: convId, public: pub });
 }
 
@@ -61,12 +63,12 @@ async function invite(ctx: UserOpContext, body: RoomBody): Promise<OpResult> {
   const userId = userIdOrFail(body.user ?? '');
   const me = await roomMembershipOrFail(ctx, convId, ctx.userId);
   if (!managesRoom(me.role)) fail('onlyOwnerAdminInvite');
-  const target = await step(ctx, 'databaseError', () => ctx.services.stores.accounts.getUser(userId));
+  const target = await step(ctx, 'databaseError', () => ctx.deps.stores.accounts.getUser(userId));
   if (!target || target.state === 'deleted') fail('userNotFound');
-  await step(ctx, 'addMemberFailed', () => ctx.services.stores.conversations.addMember(convId, userId));
+  await step(ctx, 'addMemberFailed', () => ctx.deps.stores.conversations.addMember(convId, userId));
   const ts = nowTs();
   const frame = infoFrame({ conv: convId, from: ctx.userId, what: 'member_joined', user: userId, ts });
-  return ok({ conv: convId, user: userId, public: target.public ?? null, ts }, () => broadcast(ctx.services, convId, ctx.userId, frame));
+  return ok({ conv: convId, user: userId, public: target.public ?? null, ts }, () => broadcast(ctx.deps, convId, ctx.userId, frame));
 }
 
 /** A DM cannot be left (§12 item 3); the owner cannot leave. */
@@ -74,11 +76,11 @@ async function leave(ctx: UserOpContext, body: RoomBody): Promise<OpResult> {
   const convId = roomIdOrFail(body);
   const me = await roomMembershipOrFail(ctx, convId, ctx.userId);
   if (me.role === 'owner') fail('ownerCannotLeave');
-  const left = await step(ctx, 'leaveFailed', () => ctx.services.stores.conversations.removeMember(convId, ctx.userId, ['admin', 'member']));
+  const left = await step(ctx, 'leaveFailed', () => ctx.deps.stores.conversations.removeMember(convId, ctx.userId, ['admin', 'member']));
   if (!left) fail('notMember');
   const ts = nowTs();
   const frame = infoFrame({ conv: convId, from: ctx.userId, what: 'member_left', ts });
-  return ok({ conv: convId, ts }, () => broadcast(ctx.services, convId, ctx.userId, frame));
+  return ok({ conv: convId, ts }, () => broadcast(ctx.deps, convId, ctx.userId, frame));
 }
 
 /** The kicked user hears `member_kicked` too (§12 item 6), then receives nothing more from the room. */
@@ -87,7 +89,7 @@ async function kick(ctx: UserOpContext, body: RoomBody): Promise<OpResult> {
   const userId = userIdOrFail(body.user ?? '');
   const me = await roomMembershipOrFail(ctx, convId, ctx.userId);
   if (!managesRoom(me.role)) fail('onlyOwnerAdminKick');
-  const { membership, conversations } = ctx.services.stores;
+  const { membership, conversations } = ctx.deps.stores;
   const allowed = kickableRoles(me.role);
   const target = await step(ctx, 'databaseError', () => membership.getActiveMembership(convId, userId));
   if (!target || !allowed.includes(target.role)) refuseKick(me.role, target);
@@ -96,8 +98,8 @@ async function kick(ctx: UserOpContext, body: RoomBody): Promise<OpResult> {
   const ts = nowTs();
   const frame = infoFrame({ conv: convId, from: ctx.userId, what: 'member_kicked', user: userId, ts });
   return ok({ conv: convId, user: userId, ts }, async () => {
-    await broadcast(ctx.services, convId, ctx.userId, frame);
-    ctx.services.bus.publish([userId], frame);
+    await broadcast(ctx.deps, convId, ctx.userId, frame);
+    ctx.deps.bus.publish([userId], frame);
   });
 }
 
@@ -117,7 +119,7 @@ async function changeRole(ctx: UserOpContext, body: RoomBody): Promise<OpResult>
   const me = await roomMembershipOrFail(ctx, convId, ctx.userId);
   if (me.role !== 'owner') fail('onlyOwnerRoles');
   if (userId === ctx.userId) fail('cannotChangeOwnerRole');
-  const { membership, conversations } = ctx.services.stores;
+  const { membership, conversations } = ctx.deps.stores;
   const target = await step(ctx, 'databaseError', () => membership.getActiveMembership(convId, userId));
   if (!target) fail('userNotMember');
   if (target.role === 'owner') fail('cannotChangeOwnerRole');
@@ -125,5 +127,5 @@ async function changeRole(ctx: UserOpContext, body: RoomBody): Promise<OpResult>
   if (!changed) fail('userNotMember');
   const ts = nowTs();
   const frame = infoFrame({ conv: convId, from: ctx.userId, what: 'role_changed', user: userId, content: { role }, ts });
-  return ok({ conv: convId, user: userId, role, ts }, () => broadcast(ctx.services, convId, ctx.userId, frame));
+  return ok({ conv: convId, user: userId, role, ts }, () => broadcast(ctx.deps, convId, ctx.userId, frame));
 }

@@ -19,7 +19,7 @@ export const search: UserOp<SearchBody> = {
     const query = body.query ?? '';
     if (query === '') fail('missingQuery');
     const limit = body.limit !== undefined && body.limit >= 1 && body.limit <= 50 ? body.limit : 20;
-    const users = await ctx.services.stores.accounts.search(query, limit, ctx.userId);
-    return ok({ users: await userSummaries(ctx.services, users) });
+    const users = await ctx.deps.stores.accounts.search(query, limit, ctx.userId);
+    return ok({ users: await userSummaries(ctx.deps, users) });
   },
 };

@@ -1,6 +1,6 @@
 import { checkContent } from '../content/irido.js';
 import { broadcast } from '../domain/fanout.js';
-import { convId } from './shared/access.js';
+import { convIdOrFail } from './shared/guards.js';
 import { ALLOWED_TTLS, sendHead } from '../protocol/message-head.js';
 import { orderedPublisher } from '../domain/messages/ordered-publisher.js';
 import { fail } from '../protocol/errors.js';
@@ -37,11 +37,11 @@ export const send: UserOp<SendBody> = {
     nonce: str(64),
   }),
   async handle(ctx, body) {
-    const { services, userId } = ctx;
+    const { deps, userId } = ctx;
     if (!body.conv || body.content === undefined) fail('missingSendData');
-    const conv = convId(body.conv);
+    const conv = convIdOrFail(body.conv);
     // Membership and block state from this node's member cache; the store checks again if they changed before the commit.
-    const members = await services.stores.membership.senderSnapshot(conv, userId);
+    const members = await deps.stores.membership.senderSnapshot(conv, userId);
     const refusal = members ? sendRefusal(members, userId) : 'notMember';
     if (refusal) fail(refusal);
 
@@ -52,13 +52,13 @@ export const send: UserOp<SendBody> = {
     if (ttl !== undefined && !ALLOWED_TTLS.includes(ttl)) fail('invalidViewOnceTtl');
     const nonce = body.nonce ? body.nonce : null;
     const head = sendHead({ replyTo: body.replyTo, viewOnce, viewOnceTtl: ttl, mentions: checked.mentions });
-    const sealed = sealContent(services, ctx.log, body.content);
+    const sealed = sealContent(deps, ctx.log, body.content);
 
-    const publisher = orderedPublisher(services, services.log);
+    const publisher = orderedPublisher(deps, deps.log);
     let reserved: number | null = null;
     let stored: Stored;
     try {
-      stored = await services.stores.messages.insert(
+      stored = await deps.stores.messages.insert(
         {
           conversationId: conv,
           from: userId,
@@ -93,7 +93,7 @@ export const send: UserOp<SendBody> = {
     return {
       code: 202,
       params,
-      after: () => publisher.ready(conv, seq, () => broadcast(services, conv, userId, frame, { exceptSession: ctx.session.id }, stored.memberVersion)),
+      after: () => publisher.ready(conv, seq, () => broadcast(deps, conv, userId, frame, { exceptSession: ctx.session.id }, stored.memberVersion)),
     };
   },
 };

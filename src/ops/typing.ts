@@ -22,14 +22,14 @@ export const typing: UserOp<TypingBody> = {
   failure: 'internalError',
   schema: object({ conv: uuidish }),
   async handle(ctx, body) {
-    const { services, userId } = ctx;
+    const { deps, userId } = ctx;
     if (!body.conv) fail('missingTypingData');
     const conv = parseUuid(body.conv);
     if (conv === null) return null;
     if (!ctx.session.allowTyping(conv)) return null;
-    if (!(await services.stores.membership.getActiveMembership(conv, userId))) return null;
+    if (!(await deps.stores.membership.getActiveMembership(conv, userId))) return null;
     const frame = infoFrame({ conv, from: userId, what: 'typing', ts: nowTs() });
-    await broadcast(services, conv, userId, frame, { exceptSession: ctx.session.id, droppable: true });
+    await broadcast(deps, conv, userId, frame, { exceptSession: ctx.session.id, droppable: true });
     return null;
   },
 };

@@ -1,5 +1,5 @@
 import { broadcast } from '../domain/fanout.js';
-import { activeMember, convId } from './shared/access.js';
+import { ownMessage } from './shared/message-lookup.js';
 import { UNSEND_WINDOW_MS } from '../protocol/message-head.js';
 import { fail } from '../protocol/errors.js';
 import { infoFrame } from '../protocol/frames.js';
@@ -23,19 +23,14 @@ export const unsend: UserOp<UnsendBody> = {
   failure: 'unsendFailed',
   schema: object({ conv: uuidish, seq }),
   async handle(ctx, body) {
-    const { services, userId } = ctx;
-    if (!body.conv || body.seq === undefined || body.seq <= 0) fail('missingUnsendData');
-    const conv = convId(body.conv);
-    await activeMember(services, conv, userId);
-    const msg = await services.stores.messages.find(conv, body.seq);
-    if (!msg) fail('messageNotFound');
-    if (msg.from !== userId) fail('notYourMessage');
+    const { deps, userId } = ctx;
+    const { conv, seq, msg } = await ownMessage(ctx, body, 'missingUnsendData');
     const now = new Date();
     if (now.getTime() - msg.createdAt.getTime() > UNSEND_WINDOW_MS) fail('unsendWindowExpired');
-    const changed = await services.stores.messages.markDeleted(msg.id, now, true);
+    const changed = await deps.stores.messages.markDeleted(msg.id, now, true);
     const ts = formatTs(now);
-    if (!changed) return ok({ conv, seq: body.seq, ts });
-    const frame = infoFrame({ conv, from: userId, what: 'unsend', seq: body.seq, ts });
-    return ok({ conv, seq: body.seq, ts }, () => broadcast(services, conv, userId, frame, { exceptSession: ctx.session.id }));
+    if (!changed) return ok({ conv, seq: seq, ts });
+    const frame = infoFrame({ conv, from: userId, what: 'unsend', seq: seq, ts });
+    return ok({ conv, seq: seq, ts }, () => broadcast(deps, conv, userId, frame, { exceptSession: ctx.session.id }));
   },
 };

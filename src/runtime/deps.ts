@@ -8,18 +8,16 @@ import type { Stores } from '../store/stores.js';
 import type { AuthThrottle, LimiterFactory } from './auth-throttle.js';
 import type { Metrics } from './metrics.js';
 import type { BackendHealth } from './backend-health.js';
-import type { PresenceNotifier } from '../domain/presence-notifier.js';
 import type { BackgroundTasks } from './background-tasks.js';
 import type { Mailer } from '../mail/mailer.js';
 
-/** Everything ops and domain services use; built once in app.ts. */
-export interface Services {
+/** The parts of a running node that ops and domain rules use; built once by the composition root (app.ts). */
+export interface Deps {
   config: Config;
   log: Logger;
   stores: Stores;
   bus: Bus;
   presence: Presence;
-  presenceNotifier: PresenceNotifier;
   tokens: TokenService;
   cipher: ContentCipher;
   authThrottle: AuthThrottle;

@@ -3,10 +3,10 @@ import type { Readable } from 'node:stream';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { Services } from '../runtime/deps.js';
+import type { Deps } from '../runtime/deps.js';
 import { parseUuid } from '../content/uuid.js';
 import { servesInline } from '../media/detect-type.js';
-import { authenticateFileRequest } from '../media/file-auth.js';
+import { authenticateFileRequest } from './file-auth.js';
 import type { FileStorage } from '../media/file-storage.js';
 import { ifRangeHolds, notModified, parseRange, type Validators } from '../media/http-ranges.js';
 import type { MediaProcessor } from '../media/media-processor.js';
@@ -14,7 +14,7 @@ import { receiveToTemp } from '../media/upload-receiver.js';
 import { acceptUpload, cleanFileName } from '../media/upload-intake.js';
 
 export interface FileRouteDeps {
-  services: Services;
+  node: Deps;
   storage: FileStorage;
   processor: MediaProcessor;
 }
@@ -27,8 +27,8 @@ const CACHE_SECONDS = 3600;
 
 /** PROTOCOL §9.2–§9.3 with the fixes of §12 items 9 and 10 (choices in docs/protocol-notes.md). */
 export function registerFileRoutes(http: FastifyInstance, deps: FileRouteDeps): void {
-  const { config } = deps.services;
-  const limiter = config.uploadRate > 0 ? deps.services.limiters('upload', config.uploadRate, 60) : null;
+  const { config } = deps.node;
+  const limiter = config.uploadRate > 0 ? deps.node.limiters('upload', config.uploadRate, 60) : null;
 
   void http.register(async (app) => {
     // Only multipart bodies are read here, and only by the upload handler, as a stream.
@@ -62,10 +62,10 @@ function unauthorized(reply: FastifyReply, reason: string, close = false): Fasti
 }
 
 async function upload(deps: FileRouteDeps, limiter: RateLimiterAbstract | null, req: FastifyRequest, reply: FastifyReply) {
-  const { services } = deps;
-  const max = services.config.uploadMaxBytes;
+  const { node: app } = deps;
+  const max = app.config.uploadMaxBytes;
   // Every early answer closes the connection: the unread body is not worth receiving.
-  const auth = await authenticateFileRequest(services, req.headers.authorization, (req.query as Record<string, unknown>).token);
+  const auth = await authenticateFileRequest(app, req.headers.authorization, (req.query as Record<string, unknown>).token);
   if (!auth.ok) return unauthorized(reply, auth.reason, true);
   if (limiter) {
     const allowed = await limiter.consume(auth.userId).then(() => null, (res: { msBeforeNext?: number }) => res);
@@ -101,7 +101,7 @@ async function upload(deps: FileRouteDeps, limiter: RateLimiterAbstract | null, 
   }
 
   const result = await acceptUpload(
-    { files: services.stores.files, storage: deps.storage, processor: deps.processor, log: services.log },
+    { files: app.stores.files, storage: deps.storage, processor: deps.processor, log: app.log },
     { uploaderId: auth.userId, tempPath, hash: received.hash, size: received.size, originalName: cleanFileName(received.name) },
   );
   await rm(tempPath, { force: true });
@@ -116,11 +116,11 @@ async function drain(stream: Readable): Promise<void> {
 
 async function download(deps: FileRouteDeps, req: FastifyRequest, reply: FastifyReply, thumb: boolean) {
   if (req.method !== 'GET' && req.method !== 'HEAD') return notAllowed(reply, 'GET, HEAD, OPTIONS');
-  const { services, storage } = deps;
-  const { files } = services.stores;
+  const { node: app, storage } = deps;
+  const { files } = app.stores;
   const id = parseUuid((req.params as { id: string }).id);
   if (!id) return text(reply, 400, 'invalid file id');
-  const auth = await authenticateFileRequest(services, req.headers.authorization, (req.query as Record<string, unknown>).token);
+  const auth = await authenticateFileRequest(app, req.headers.authorization, (req.query as Record<string, unknown>).token);
   if (!auth.ok) return unauthorized(reply, auth.reason);
   // Missing and not-yours answer the same, so ids cannot be probed.
   const file = await files.get(id);
@@ -136,7 +136,7 @@ async function download(deps: FileRouteDeps, req: FastifyRequest, reply: Fastify
   }
   const stored = await storage.stat(file.location);
   if (!stored || stored.size !== file.size) {
-    services.log.error({ file: file.id, location: file.location }, 'stored file is missing or has the wrong size');
+    app.log.error({ file: file.id, location: file.location }, 'stored file is missing or has the wrong size');
     return text(reply, 404, 'file not found');
   }
   return serve(req, reply, { etag: `"${file.hash ?? file.id}"`, lastModified: file.createdAt }, { mime: file.mime, size: file.size, name: file.originalName }, (r) =>

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { CloseCode } from '../protocol/close-codes.js';
 import type { Logger } from '../logger.js';
-import { Session, type SessionHooks, type SessionLimits } from '../session/session.js';
+import { Session, type SessionParts, type SessionLimits } from '../session/session.js';
 import type { SessionRegistry } from '../session/session-registry.js';
 import type { OriginPolicy } from './origin-policy.js';
 import { WsSocket } from './ws-socket.js';
@@ -25,7 +25,7 @@ export class WsGateway {
 
   constructor(
     private readonly registry: SessionRegistry<Session>,
-    private readonly hooks: SessionHooks,
+    private readonly parts: SessionParts,
     private readonly origins: OriginPolicy,
     private readonly opts: GatewayOptions,
     private readonly log: Logger,
@@ -55,7 +55,7 @@ export class WsGateway {
   #accept(ws: WebSocket, req: IncomingMessage): void {
     const forwarded = this.opts.trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',')[0]?.trim() : '';
     const address = forwarded || req.socket.remoteAddress || 'unknown';
-    const session = new Session(new WsSocket(ws), address, this.hooks, this.opts.limits, this.log);
+    const session = new Session(new WsSocket(ws), address, this.parts, this.opts.limits, this.log);
     this.registry.add(session);
     ws.on('message', (data, isBinary) => session.receive(isBinary ? toBuffer(data) : toBuffer(data).toString('utf8')));
     ws.on('pong', () => (session.alive = true));

@@ -2,21 +2,31 @@ import type { Presence } from '../cluster/presence.js';
 import type { PresenceNotifier } from '../domain/presence-notifier.js';
 import type { BackgroundTasks } from '../runtime/background-tasks.js';
 import type { Logger } from '../logger.js';
-import type { Session, SessionHooks } from './session.js';
+import type { Metrics } from '../runtime/metrics.js';
+import type { Session, SessionEvents } from './session.js';
 import type { SessionRegistry } from './session-registry.js';
 
 /**
  * Keeps the registry and presence in step with sessions. Index changes are
  * synchronous; presence transitions for one user run in call order.
  */
-export class SessionLifecycle implements Pick<SessionHooks, 'userChanged' | 'closed'> {
+export class SessionLifecycle implements SessionEvents {
   constructor(
     private readonly registry: SessionRegistry<Session>,
     private readonly presence: Presence,
     private readonly notifier: PresenceNotifier,
     private readonly tasks: BackgroundTasks,
     private readonly log: Logger,
+    private readonly metrics: Metrics,
   ) {}
+
+  slowConsumer(): void {
+    this.metrics.slowConsumerCloses.inc();
+  }
+
+  frameSent(): void {
+    this.metrics.frameOut();
+  }
 
   /** A presence backend outage must not fail a login; state is written again when it returns. */
   readonly #presenceDown = (err: unknown): boolean => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CloseCode, CloseReason } from '../protocol/close-codes.js';
-import type { ClientInfo, OpSession } from '../ops/op.js';
+import type { ClientInfo, DispatchSession } from '../ops/op.js';
 import type { Logger } from '../logger.js';
 import type { SocketLike } from './socket.js';
 import { holdWritesThisTurn } from './write-batch.js';
@@ -13,16 +13,25 @@ export interface SessionLimits {
   outboundHardLimit: number;
 }
 
-/** What the session calls out to; implemented by the dispatcher and the lifecycle service. */
-export interface SessionHooks {
+/** Handles what the peer sends: the op dispatcher. */
+export interface FrameHandler {
   handleFrame(session: Session, raw: Buffer | string): Promise<void>;
   /** The frame was refused by the per-session bucket before parsing. */
   rejectFrame(session: Session, raw: Buffer | string): void;
+}
+
+/** Keeps indexes, presence and counters in step with a session: the session lifecycle. */
+export interface SessionEvents {
   userChanged(session: Session, from: string | null, to: string): Promise<void>;
   closed(session: Session, userId: string | null): void;
-  /** Counted by metrics. */
   slowConsumer?(session: Session): void;
   frameSent?(): void;
+}
+
+/** The two parts a session calls out to. */
+export interface SessionParts {
+  frames: FrameHandler;
+  events: SessionEvents;
 }
 
 /** Frames a session may still queue before it is treated as flooding. */
@@ -33,7 +42,7 @@ const MAX_PENDING_FRAMES = 256;
  * outbound byte budget. Identity changes only through `bindUser`; frames are
  * handled strictly one at a time in arrival order (DEFECTS 1).
  */
-export class Session implements OpSession {
+export class Session implements DispatchSession {
   readonly id = randomUUID();
   readonly client: ClientInfo = { ver: '', ua: '', dev: '', lang: '' };
   readonly bucket: TokenBucket;
@@ -50,14 +59,18 @@ export class Session implements OpSession {
   #draining = false;
   #strikes = 0;
   #authTimer: NodeJS.Timeout | undefined;
+  readonly #frames: FrameHandler;
+  readonly #events: SessionEvents;
 
   constructor(
     private readonly socket: SocketLike,
     readonly remoteAddress: string,
-    private readonly hooks: SessionHooks,
+    parts: SessionParts,
     private readonly limits: SessionLimits,
     private readonly parentLog: Logger,
   ) {
+    this.#frames = parts.frames;
+    this.#events = parts.events;
     this.bucket = new TokenBucket(limits.frameRate, limits.frameRate);
     this.#authTimer = setTimeout(() => this.close(CloseCode.AUTH_TIMEOUT), limits.authTimeoutMs);
     this.#authTimer.unref();
@@ -96,7 +109,7 @@ export class Session implements OpSession {
     if (from === userId) return; // same user again: nothing to re-register (§12 item 24)
     this.#userId = userId;
     this.#log = undefined; // re-created with the new user binding on next use
-    await this.hooks.userChanged(this, from, userId);
+    await this.#events.userChanged(this, from, userId);
   }
 
   /** An inbound frame from the transport. */
@@ -104,7 +117,7 @@ export class Session implements OpSession {
     if (this.#closed) return;
     this.alive = true;
     if (!this.bucket.take(1) || this.#inbox.length >= MAX_PENDING_FRAMES) {
-      this.hooks.rejectFrame(this, raw);
+      this.#frames.rejectFrame(this, raw);
       // A client that keeps sending while refused is closed rather than answered forever.
       if (++this.#strikes > this.limits.frameRate * 3) this.close(CloseCode.FLOODING);
       return;
@@ -123,7 +136,7 @@ export class Session implements OpSession {
     this.#draining = true;
     try {
       for (let raw = this.#inbox.shift(); raw !== undefined && !this.#closed; raw = this.#inbox.shift()) {
-        await this.hooks.handleFrame(this, raw);
+        await this.#frames.handleFrame(this, raw);
       }
     } finally {
       this.#draining = false;
@@ -145,13 +158,13 @@ export class Session implements OpSession {
     // One large reply (a history page) to a reader that keeps up is always let through.
     if (buffered > 0 && buffered + frame.length > this.limits.outboundHardLimit) {
       this.log.info({ buffered }, 'closing slow consumer');
-      this.hooks.slowConsumer?.(this);
+      this.#events.slowConsumer?.(this);
       this.close(CloseCode.SLOW_CONSUMER);
       return;
     }
     holdWritesThisTurn(this.socket);
     this.socket.send(frame, this.#onWritten);
-    this.hooks.frameSent?.();
+    this.#events.frameSent?.();
   }
 
   readonly #onWritten = (err?: Error): void => {
@@ -177,7 +190,7 @@ export class Session implements OpSession {
       this.log.debug({ err }, 'socket close failed');
       this.socket.terminate();
     }
-    this.hooks.closed(this, this.#userId);
+    this.#events.closed(this, this.#userId);
   }
 
   /** The transport saw the socket go away. */
@@ -186,6 +199,6 @@ export class Session implements OpSession {
     this.#closed = true;
     clearTimeout(this.#authTimer);
     this.#inbox.length = 0;
-    this.hooks.closed(this, this.#userId);
+    this.#events.closed(this, this.#userId);
   }
 }

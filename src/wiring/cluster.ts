@@ -1,7 +1,13 @@
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
-import type { AppOptions } from '../app.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { Bus, LocalDelivery } from '../cluster/bus.js';
+import type { Presence } from '../cluster/presence.js';
+import type { PresenceNotifier } from '../domain/presence-notifier.js';
 import type { LimiterFactory } from '../runtime/auth-throttle.js';
+import type { BackgroundTasks } from '../runtime/background-tasks.js';
+import type { Metrics } from '../runtime/metrics.js';
 import { NodeHeartbeat } from '../cluster/node-heartbeat.js';
 import { RedisBus } from '../cluster/redis-bus.js';
 import { RedisKeys } from '../cluster/redis-keys.js';
@@ -13,7 +19,27 @@ import { RedisPresence } from '../cluster/redis-presence.js';
  * (no offline queue), errors are logged and counted, and when Redis comes
  * back this node writes its presence state again and resumes delivery.
  */
-export const clusterWiring: NonNullable<AppOptions['cluster']> = async ({ registry, config, log, metrics, tasks }) => {
+/** What cluster mode replaces: the bus, presence and the throttle store, plus its own start/stop. */
+export interface ClusterParts {
+  bus: Bus;
+  presence: Presence;
+  limiters: LimiterFactory;
+  /** Starts heartbeats; users of dead nodes are announced offline through `notifier`. */
+  start(notifier: PresenceNotifier): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface ClusterInputs {
+  registry: LocalDelivery;
+  config: Config;
+  log: Logger;
+  metrics: Metrics;
+  tasks: BackgroundTasks;
+}
+
+export type ClusterWiring = (inputs: ClusterInputs) => Promise<ClusterParts>;
+
+export const clusterWiring: ClusterWiring = async ({ registry, config, log, metrics, tasks }) => {
   const url = config.redisUrl;
   if (!url) throw new Error('cluster mode needs REDIS_URL');
   const clog = log.child({ component: 'redis' });
@@ -32,7 +58,10 @@ export const clusterWiring: NonNullable<AppOptions['cluster']> = async ({ regist
 
   const keys = new RedisKeys(config.redisPrefix);
   const presence = new RedisPresence(pub, keys, config.nodeId);
-  const bus = new RedisBus(pub, sub, keys, config.nodeId, presence, registry, metrics, clog);
+  const bus = new RedisBus(pub, sub, keys, config.nodeId, presence, registry, {
+    published: (seconds) => metrics.busPublish.observe(seconds),
+    failed: () => metrics.backendErrors.inc({ backend: 'redis' }),
+  }, clog);
   await bus.start();
   const heartbeat = new NodeHeartbeat(pub, keys, config.nodeId, presence, config.presenceTtl * 1000, clog);
 
@@ -61,10 +90,14 @@ export const clusterWiring: NonNullable<AppOptions['cluster']> = async ({ regist
     bus,
     presence,
     limiters,
-    async start(services) {
-      await heartbeat.start(tasks, async (users) => {
-        for (const u of users) await services.presenceNotifier.offline(u);
-      });
+    async start(notifier) {
+      const offline = async (users: string[]) => {
+        for (const u of users) await notifier.offline(u);
+      };
+      await heartbeat.start(offline);
+      const period = heartbeat.periodMs;
+      tasks.every('node-heartbeat', period, () => heartbeat.beat(), period * 2);
+      tasks.every('dead-node-sweep', period, () => heartbeat.sweep(offline), heartbeat.ttl);
     },
     async stop() {
       await heartbeat.stop().catch(() => undefined);

@@ -116,7 +116,7 @@ test('sockets opening and closing while Redis is paused leave every index at onc
     // Once Redis answers again, presence settles: the user is offline.
     let online = true;
     for (let i = 0; i < 100 && online; i++) {
-      online = (await s.app.services.presence.online([u.id])).size > 0;
+      online = (await s.app.deps.presence.online([u.id])).size > 0;
       if (online) await new Promise((r) => setTimeout(r, 100));
     }
     assert.equal(online, false);

@@ -27,7 +27,7 @@ export async function roomWith(_s: TestServer, owner: Member, others: Member[]):
 
 /** Marks a membership removed as `leave`/`kick` do (also for DMs, which no request can leave). */
 export async function removeMember(s: TestServer, conv: string, userId: string): Promise<void> {
-  await s.app.services.stores.db.kysely.updateTable('members').set({ deleted_at: new Date() })
+  await s.app.deps.stores.db.kysely.updateTable('members').set({ deleted_at: new Date() })
     .where('conversation_id', '=', conv).where('user_id', '=', userId).execute();
 }
 
@@ -45,7 +45,7 @@ export async function setDisappearingTtl(member: Member, conv: string, ttl: numb
 
 /** Moves a message's creation time into the past (edit and unsend windows). */
 export async function ageMessage(s: TestServer, conv: string, seq: number, ms: number): Promise<void> {
-  const k = s.app.services.stores.db.kysely;
+  const k = s.app.deps.stores.db.kysely;
   const row = await k.selectFrom('messages').select('created_at').where('conversation_id', '=', conv).where('seq', '=', seq).executeTakeFirstOrThrow();
   const at = new Date(new Date(row.created_at).getTime() - ms);
   await k.updateTable('messages').set({ created_at: at }).where('conversation_id', '=', conv).where('seq', '=', seq).execute();

@@ -1,8 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { migrate, openDb, type Db } from '../../src/store/database.js';
-import { createStores, type Stores } from '../../src/store/stores.js';
+import { migrate, type Db } from '../../src/store/database.js';
+import { openDb } from '../../src/wiring/database.js';
+import { createStores } from '../../src/wiring/stores.js';
+import type { Stores } from '../../src/store/stores.js';
 import { freshPgDatabase, type Backend } from './server.js';
 
 /** A migrated, empty database of the given kind, for store conformance suites. */

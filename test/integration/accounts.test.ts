@@ -33,7 +33,7 @@ for (const backend of backends()) {
       const racers = await Promise.all(Array.from({ length: 6 }, () => s.connect()));
       const results = await Promise.all(racers.map((r) => r.request('acc', { user: 'new', scheme: 'basic', secret: basic('racer', PASSWORD) })));
       assert.deepEqual(results.map((r) => r.code).sort(), [201, 409, 409, 409, 409, 409]);
-      const db = s.app.services.stores.db.kysely;
+      const db = s.app.deps.stores.db.kysely;
       const auths = await db.selectFrom('auth').select('user_id').where('uname', '=', 'racer').execute();
       assert.equal(auths.length, 1);
       const users = await db.selectFrom('users').select('id').execute();
@@ -77,7 +77,7 @@ for (const backend of backends()) {
       assert.equal(renewed.params.user, u.id);
 
       // Suspended accounts are refused (§12 item 15).
-      const db = s.app.services.stores.db.kysely;
+      const db = s.app.deps.stores.db.kysely;
       await db.updateTable('users').set({ state: 'suspended' }).where('id', '=', u.id).execute();
       assert.deepEqual(codeText(await login('basic', basic('frank', PASSWORD))), [403, 'account suspended']);
       assert.deepEqual(codeText(await login('token', u.token)), [403, 'account suspended']);

@@ -87,7 +87,7 @@ for (const backend of backends()) {
       const list = (await dana.client.request('get', { what: 'contacts' })).params.contacts;
       assert.equal(list[0].nickname, '😀'.repeat(64));
       // Deleted users keep their row but lose their details.
-      await s.app.services.stores.db.kysely.updateTable('users').set({ state: 'deleted' }).where('id', '=', eli.id).execute();
+      await s.app.deps.stores.db.kysely.updateTable('users').set({ state: 'deleted' }).where('id', '=', eli.id).execute();
       const gone = (await dana.client.request('get', { what: 'contacts' })).params.contacts;
       assert.deepEqual(Object.keys(gone[0]).sort(), ['createdAt', 'nickname', 'source', 'user']);
       const addDeleted = await dana.client.request('contact', { add: eli.id });

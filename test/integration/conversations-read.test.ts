@@ -6,11 +6,11 @@ import type { Frame } from '../helpers/client.js';
 import { insertMessage, pick } from '../helpers/conversation-fixtures.js';
 
 async function markDeleted(s: TestServer, userId: string): Promise<void> {
-  await s.app.services.stores.db.kysely.updateTable('users').set({ state: 'deleted' }).where('id', '=', userId).execute();
+  await s.app.deps.stores.db.kysely.updateTable('users').set({ state: 'deleted' }).where('id', '=', userId).execute();
 }
 
 async function setReadSeq(s: TestServer, conv: string, userId: string, seq: number): Promise<void> {
-  await s.app.services.stores.db.kysely.updateTable('members').set({ read_seq: seq, recv_seq: seq + 1 })
+  await s.app.deps.stores.db.kysely.updateTable('members').set({ read_seq: seq, recv_seq: seq + 1 })
     .where('conversation_id', '=', conv).where('user_id', '=', userId).execute();
 }
 
@@ -68,7 +68,7 @@ for (const backend of backends()) {
       assert.equal('pinnedSeq' in f, false);
 
       // A pin whose message is gone is not shown; a deleted peer is not shown either.
-      await s.app.services.stores.db.kysely.deleteFrom('messages').where('id', '=', m2).execute();
+      await s.app.deps.stores.db.kysely.deleteFrom('messages').where('id', '=', m2).execute();
       await markDeleted(s, fay.id);
       fay.client.close();
       const again = (await dana.client.request('get', { what: 'conversations' })).params.conversations as Frame[];
@@ -178,7 +178,7 @@ for (const backend of backends()) {
       assert.equal(c.code, 200);
       assert.deepEqual({ ...c.params, ts: 0 }, { conv, seq: 7, ts: 0 });
       assert.equal((await dana.client.request('clear', { conv, seq: 3 })).code, 200);
-      const rows = await s.app.services.stores.db.kysely.selectFrom('members').select(['user_id', 'clear_seq']).where('conversation_id', '=', conv).execute();
+      const rows = await s.app.deps.stores.db.kysely.selectFrom('members').select(['user_id', 'clear_seq']).where('conversation_id', '=', conv).execute();
       assert.deepEqual(Object.fromEntries(rows.map((r) => [r.user_id, r.clear_seq])), { [dana.id]: 3, [eli.id]: 0 });
       const r = (body: Frame) => dana.client.request('clear', body);
       assert.deepEqual(pick(await r({ conv })), [400, 'missing clear data']);

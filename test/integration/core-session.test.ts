@@ -47,8 +47,8 @@ test('re-login on one socket moves it: no double registration, old user leaves t
     await a.client.closed;
     // Only c (as b) and b's own client remain; a is no longer indexed anywhere.
     await waitUntil(() => !s.app.registry.hasUser(a.id));
-    s.app.services.bus.publish([a.id], presFrame({ user: a.id, what: 'on' }));
-    s.app.services.bus.publish([b.id], presFrame({ user: 'marker', what: 'on' }));
+    s.app.deps.bus.publish([a.id], presFrame({ user: a.id, what: 'on' }));
+    s.app.deps.bus.publish([b.id], presFrame({ user: 'marker', what: 'on' }));
     await c.waitFor((f) => f.pres?.user === 'marker');
     assert.equal(c.frames.filter((f) => f.pres?.user === a.id).length, 0);
     assert.equal(c.frames.filter((f) => f.pres?.user === 'marker').length, 1, 'delivered exactly once');
@@ -156,7 +156,7 @@ test('thousands of sockets opening and closing leave no session behind (DEFECTS 
     // Fan-out into sessions that are closing at the same moment: no throw, nothing kept.
     const frame = presFrame({ user: u.id, what: 'on' });
     for (const c of clients) c.ws.terminate();
-    for (let i = 0; i < 2000; i++) s.app.services.bus.publish([u.id], frame);
+    for (let i = 0; i < 2000; i++) s.app.deps.bus.publish([u.id], frame);
     await waitUntil(() => s.app.registry.sessionCount === 1);
     u.client.close();
     await waitUntil(() => s.app.registry.sessionCount === 0 && s.app.registry.userCount === 0);

@@ -22,7 +22,7 @@ for (const backend of backends()) {
       const d = await download(s, u.token, r.json!.id);
       assert.deepEqual([d.status, d.text], [410, 'file processing failed\n']);
       assert.equal((await download(s, u.token, r.json!.id, { thumb: true })).status, 410);
-      const row = await s.app.services.stores.db.kysely.selectFrom('files').select('status').where('id', '=', r.json!.id).executeTakeFirstOrThrow();
+      const row = await s.app.deps.stores.db.kysely.selectFrom('files').select('status').where('id', '=', r.json!.id).executeTakeFirstOrThrow();
       assert.equal(row.status, 'failed');
       u.client.close();
     } finally {
@@ -37,7 +37,7 @@ for (const backend of backends()) {
       const bytes = await images.jpeg(400, 400);
       const done = (await upload(s, u.token, bytes)).json!;
       assert.equal(await waitProcessed(s, u.token, done.id), 200);
-      const { kysely } = s.app.services.stores.db;
+      const { kysely } = s.app.deps.stores.db;
       const source = await kysely.selectFrom('files').selectAll().where('id', '=', done.id).executeTakeFirstOrThrow();
       // Rows as a crash would leave them: pending, nobody working on them.
       const recent = new Date(Date.now() - 5 * 60_000);
@@ -80,7 +80,7 @@ for (const backend of backends()) {
       const v = (await upload(s, u.token, video, { name: 'clip.mp4' })).json!;
       assert.equal(v.mime, 'video/mp4');
       assert.equal(await waitProcessed(s, u.token, v.id), 200);
-      const { kysely } = s.app.services.stores.db;
+      const { kysely } = s.app.deps.stores.db;
       const vm = await kysely.selectFrom('file_metadata').selectAll().where('file_id', '=', v.id).executeTakeFirstOrThrow();
       assert.deepEqual([vm.width, vm.height], [320, 240]);
       assert.ok(Math.abs(vm.duration! - 2) < 0.2, `duration ${vm.duration}`);

@@ -91,7 +91,7 @@ for (const backend of backends()) {
       const bytes = Buffer.from('payload');
       assert.deepEqual([(await upload(s, null, bytes)).status, (await upload(s, null, bytes)).text], [401, 'unauthorized\n']);
       assert.equal((await upload(s, 'not-a-token', bytes)).status, 401);
-      const { tokens } = s.app.services;
+      const { tokens } = s.app.deps;
       const expired = await tokens.issue(u.id, 0, new Date(Date.now() - (s.config.tokenLifetime + 60) * 1000));
       const r = await upload(s, expired.token, bytes);
       assert.equal(r.status, 401);
@@ -99,13 +99,13 @@ for (const backend of backends()) {
       const stranger = await tokens.issue('3f1c2b7e-8a41-4d8e-9b0c-5e2f7a6d1c90', 0);
       assert.equal((await upload(s, stranger.token, bytes)).status, 401);
       // A token from before a password change (older epoch) no longer works.
-      await s.app.services.stores.db.kysely.updateTable('users').set({ token_epoch: 1 }).where('id', '=', u.id).execute();
+      await s.app.deps.stores.db.kysely.updateTable('users').set({ token_epoch: 1 }).where('id', '=', u.id).execute();
       assert.equal((await upload(s, u.token, bytes)).status, 401);
       const fresh = await tokens.issue(u.id, 1);
       assert.equal((await upload(s, fresh.token, bytes)).status, 201);
       // Also accepted in the query string, and under the WebSocket path prefix.
       assert.equal((await upload(s, fresh.token, bytes, { query: true, prefix: '/v0/ws' })).status, 201);
-      await s.app.services.stores.db.kysely.updateTable('users').set({ state: 'suspended' }).where('id', '=', u.id).execute();
+      await s.app.deps.stores.db.kysely.updateTable('users').set({ state: 'suspended' }).where('id', '=', u.id).execute();
       assert.equal((await upload(s, fresh.token, bytes)).status, 401);
       u.client.close();
     } finally {
@@ -167,7 +167,7 @@ for (const backend of backends()) {
         req.write('--b\r\n');
       });
       assert.deepEqual(huge, { status: 413, body: `file too large (limit ${limit} bytes)\n` });
-      const rows = await s.app.services.stores.db.kysely.selectFrom('files').select('id').execute();
+      const rows = await s.app.deps.stores.db.kysely.selectFrom('files').select('id').execute();
       assert.equal(rows.length, 1);
       assert.deepEqual(readdirSync(path.join(s.config.dataDir, 'files', 'tmp')), []);
       u.client.close();

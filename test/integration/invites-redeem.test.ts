@@ -11,7 +11,7 @@ async function insertAgedInvite(s: TestServer, inviterId: string, username: stri
   const issued = new Date(Date.now() - ageDays * DAY_MS);
   const { token, code } = createInviteToken(s.config.tokenKey, username, email, issued);
   const id = randomUUID();
-  await s.app.services.stores.db.kysely.insertInto('invite_codes').values({
+  await s.app.deps.stores.db.kysely.insertInto('invite_codes').values({
     id,
     inviter_id: inviterId,
     code,
@@ -43,7 +43,7 @@ for (const backend of backends()) {
       }
       const contacts = await eli.client.request('get', { what: 'contacts' });
       assert.deepEqual(contacts.params.contacts.map((c: any) => [c.user, c.source]), [[dana.id, 'invite']]);
-      const member = await s.app.services.stores.membership.getActiveMembership(r.params.conv, dana.id);
+      const member = await s.app.deps.stores.membership.getActiveMembership(r.params.conv, dana.id);
       assert.ok(member, 'the inviter is a member of the DM');
       dana.client.close(); eli.client.close();
     } finally {
@@ -78,7 +78,7 @@ for (const backend of backends()) {
         fay.client.request('invite', { redeem: inv.params.code }),
       ]);
       assert.deepEqual([x.code, y.code].sort(), [200, 404]);
-      const k = s.app.services.stores.db.kysely;
+      const k = s.app.deps.stores.db.kysely;
       const dms = await k.selectFrom('dm_participants').selectAll().execute();
       const pairs = dms.map((d) => [d.user1_id, d.user2_id].sort().join());
       assert.equal(new Set(pairs).size, pairs.length, 'one DM per pair');

@@ -7,7 +7,7 @@ import { SmtpCapture, mailHeader, mailText } from '../helpers/mail-capture.js';
 /** The DM row between two users, read from the database. */
 async function dmBetween(s: TestServer, a: string, b: string): Promise<string[]> {
   const [user1, user2] = a < b ? [a, b] : [b, a];
-  const rows = await s.app.services.stores.db.kysely.selectFrom('dm_participants').select('conversation_id')
+  const rows = await s.app.deps.stores.db.kysely.selectFrom('dm_participants').select('conversation_id')
     .where('user1_id', '=', user1).where('user2_id', '=', user2).execute();
   return rows.map((r) => r.conversation_id);
 }
@@ -53,7 +53,7 @@ for (const backend of backends()) {
       const eliId = r.params.user as string;
 
       assert.equal((await dmBetween(s, dana.id, eliId)).length, 1);
-      const eliUser = await s.app.services.stores.accounts.getUser(eliId);
+      const eliUser = await s.app.deps.stores.accounts.getUser(eliId);
       assert.equal(eliUser?.email, 'eli@example.org');
 
       const dContacts = await dana.client.request('get', { what: 'contacts' });
@@ -141,7 +141,7 @@ for (const backend of backends()) {
       const c = await s.connect();
       const r = await c.request('acc', { user: 'new', scheme: 'basic', secret: basic('ivy_two', 'secret-pass'), inviteCode: inv.params.code });
       assert.deepEqual([r.code, r.text], [409, 'email already in use']);
-      assert.equal(await s.app.services.stores.accounts.findBasicAuth('ivy_two'), null);
+      assert.equal(await s.app.deps.stores.accounts.findBasicAuth('ivy_two'), null);
       // The owner of the address can still take the invite.
       assert.equal((await owner.client.request('invite', { redeem: inv.params.code })).code, 200);
       a.client.close(); owner.client.close(); c.close();
@@ -170,11 +170,11 @@ for (const backend of backends()) {
         `loser: ${JSON.stringify(loser)}`,
       );
       assert.deepEqual(winner.params.inviters, [a.id]);
-      const k = s.app.services.stores.db.kysely;
+      const k = s.app.deps.stores.db.kysely;
       const users = await k.selectFrom('users').select('id').where('email', '=', 'hal@example.org').execute();
       assert.deepEqual(users.map((u) => u.id), [winner.params.user]);
       const loserName = r1.code === 201 ? 'hal_two' : 'hal_one';
-      assert.equal(await s.app.services.stores.accounts.findBasicAuth(loserName), null, 'the losing sign-up left no account');
+      assert.equal(await s.app.deps.stores.accounts.findBasicAuth(loserName), null, 'the losing sign-up left no account');
       const contacts = await k.selectFrom('contacts').selectAll().where('user_id', '=', a.id).execute();
       assert.equal(contacts.length, 1);
       a.client.close(); c1.close(); c2.close();

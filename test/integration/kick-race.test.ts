@@ -32,7 +32,7 @@ for (const backend of backends()) {
       await owner.client.waitFor((f) => f.data?.seq === last);
       await victim.client.waitFor((f) => f.info?.what === 'member_kicked');
 
-      const row = await s.app.services.stores.db.kysely.selectFrom('members').select('deleted_at')
+      const row = await s.app.deps.stores.db.kysely.selectFrom('members').select('deleted_at')
         .where('conversation_id', '=', conv).where('user_id', '=', victim.id).executeTakeFirstOrThrow();
       const removedAt = new Date(row.deleted_at as string | Date).getTime();
       const got = victim.client.frames.filter((f) => f.data?.conv === conv);

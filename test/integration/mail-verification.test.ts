@@ -69,7 +69,7 @@ for (const backend of backends()) {
       const head = await fetch(`${s.httpUrl}/verify-email?token=x`, { method: 'HEAD' });
       assert.equal(head.status, 405);
 
-      const k = s.app.services.stores.db.kysely;
+      const k = s.app.deps.stores.db.kysely;
       const u = await s.user();
       const past = new Date(Date.now() - 1000);
       await k.updateTable('users').set({ email_verified: false, email_verification_token: 'expired-token=', email_verification_expires: past }).where('id', '=', u.id).execute();

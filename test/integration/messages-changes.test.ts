@@ -87,7 +87,7 @@ for (const backend of backends()) {
       const item = h.params.messages.find((m: { seq: number }) => m.seq === 1);
       assert.deepEqual(item, { seq: 1, from: dana.id, ts: item.ts, deleted: true, head: { unsent: true } });
       // Content is kept in storage (§5.4).
-      const row = await s.app.services.stores.db.kysely.selectFrom('messages').select('content').where('conversation_id', '=', conv).where('seq', '=', 1).executeTakeFirstOrThrow();
+      const row = await s.app.deps.stores.db.kysely.selectFrom('messages').select('content').where('conversation_id', '=', conv).where('seq', '=', 1).executeTakeFirstOrThrow();
       assert.ok(row.content && row.content.length > 0);
       // Repeating it is idempotent and silent.
       await expect(dana.client, { conv, seq: 1 }, 200, 'ok');

@@ -44,7 +44,7 @@ for (const backend of backends()) {
       assert.equal((await eli.client.request('read', { conv, seq: 1 })).params.seq, 3);
       assert.equal((await eli.client.request('recv', { conv, seq: 2 })).params.seq, 4);
       assert.equal((await eli.client.request('read', { conv, seq: 2_000_000_000 })).params.seq, 5);
-      const member = await s.app.services.stores.membership.getMembership(conv, eli.id);
+      const member = await s.app.deps.stores.membership.getMembership(conv, eli.id);
       assert.deepEqual([member?.readSeq, member?.recvSeq], [5, 5]);
       await removeMember(s, conv, eli.id);
       const gone = await eli.client.request('read', { conv, seq: 5 });
@@ -60,7 +60,7 @@ for (const backend of backends()) {
       await eli.client.request('send', { conv, content: text('mine') });
       await eli.client.request('delete', { conv, seq: 7 });
       await eli.client.request('read', { conv, seq: 121 });
-      const k = s.app.services.stores.db.kysely;
+      const k = s.app.deps.stores.db.kysely;
       const rows = await k.selectFrom('message_reads').innerJoin('messages', 'messages.id', 'message_reads.message_id')
         .select(['messages.seq', 'message_reads.read_at', 'message_reads.expires_at']).where('message_reads.user_id', '=', eli.id).execute();
       assert.equal(rows.length, 119); // 120 from Dana minus the one Eli deleted for himself
@@ -189,7 +189,7 @@ for (const backend of backends()) {
       await setDisappearingTtl(dana, conv, 10);
       await eli.client.request('read', { conv, seq: 1 });
       assert.deepEqual(seqsOf(await eli.client.request('get', { what: 'messages', conv })), [1]);
-      await s.app.services.stores.db.kysely.updateTable('message_reads').set({ expires_at: new Date(Date.now() - 1000) }).where('user_id', '=', eli.id).execute();
+      await s.app.deps.stores.db.kysely.updateTable('message_reads').set({ expires_at: new Date(Date.now() - 1000) }).where('user_id', '=', eli.id).execute();
       assert.deepEqual(seqsOf(await eli.client.request('get', { what: 'messages', conv })), []);
       assert.deepEqual(seqsOf(await dana.client.request('get', { what: 'messages', conv })), [1]);
     }));

@@ -165,13 +165,13 @@ for (const backend of backends()) {
       const conv = await dmBetween(s, dana, eli);
       const content = { v: 1, text: 'the secret plan ☂', media: [{ type: 'file', ref: randomUUID(), name: 'plan.pdf', size: 10 }] };
       const r = await dana.client.request('send', { conv, content });
-      const row = await s.app.services.stores.db.kysely.selectFrom('messages').select(['content', 'content_key_id', 'head'])
+      const row = await s.app.deps.stores.db.kysely.selectFrom('messages').select(['content', 'content_key_id', 'head'])
         .where('conversation_id', '=', conv).where('seq', '=', r.params.seq).executeTakeFirstOrThrow();
       const stored = Buffer.from(row.content!);
       assert.equal(stored.includes(Buffer.from('secret plan')), false);
-      assert.equal(row.content_key_id, s.app.services.cipher.currentKeyId);
-      assert.equal(s.app.services.cipher.decrypt(stored, row.content_key_id)!.toString('utf8'), JSON.stringify(content));
-      const files = await s.app.services.stores.db.kysely.selectFrom('message_files').select('file_id').where('conversation_id', '=', conv).execute();
+      assert.equal(row.content_key_id, s.app.deps.cipher.currentKeyId);
+      assert.equal(s.app.deps.cipher.decrypt(stored, row.content_key_id)!.toString('utf8'), JSON.stringify(content));
+      const files = await s.app.deps.stores.db.kysely.selectFrom('message_files').select('file_id').where('conversation_id', '=', conv).execute();
       assert.deepEqual(files.map((f) => f.file_id), [content.media[0]!.ref]);
 
       const h = await eli.client.request('get', { what: 'messages', conv });

@@ -82,7 +82,7 @@ for (const backend of backends()) {
 }
 
 async function freshMember(s: TestServer, owner: TestUser, conv: string): Promise<string> {
-  const k = s.app.services.stores.db.kysely;
+  const k = s.app.deps.stores.db.kysely;
   // Inserted directly: signing up one user per request would make the matrix slow.
   const id = crypto.randomUUID();
   await k.insertInto('users').values({ id, public: JSON.stringify({ fn: 'target' }) }).execute();

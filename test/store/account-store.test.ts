@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { backends, freshPgDatabase, PG_URL } from '../helpers/server.js';
 import { openTestStores } from '../helpers/store.js';
-import { migrate, openDb } from '../../src/store/database.js';
+import { migrate } from '../../src/store/database.js';
+import { openDb } from '../../src/wiring/database.js';
 
 const account = (username: string, pub: unknown = { fn: username }) => ({
   id: randomUUID(),

@@ -4,8 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { migrate, openDb, type Db } from '../../src/store/database.js';
-import { createStores, type Stores } from '../../src/store/stores.js';
+import { migrate, type Db } from '../../src/store/database.js';
+import { openDb } from '../../src/wiring/database.js';
+import { createStores } from '../../src/wiring/stores.js';
+import type { Stores } from '../../src/store/stores.js';
 import { backends, freshPgDatabase, type Backend } from '../helpers/server.js';
 
 async function withStores(backend: Backend, fn: (stores: Stores, db: Db) => Promise<void>): Promise<void> {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { Session, type SessionHooks } from '../../src/session/session.js';
+import { Session, type SessionParts } from '../../src/session/session.js';
 import type { SocketLike } from '../../src/session/socket.js';
 
 /** A socket whose writes fail, as a broken TCP connection's do. */
@@ -35,18 +35,19 @@ function backloggedSocket(bufferedAmount: number): SocketLike & { sent: string[]
   };
 }
 
-const quietHooks: SessionHooks = { handleFrame: async () => {}, rejectFrame: () => {}, userChanged: async () => {}, closed: () => {} };
+const quietHooks: SessionParts = {
+  frames: { handleFrame: async () => {}, rejectFrame: () => {} },
+  events: { userChanged: async () => {}, closed: () => {} },
+};
 const limits = { frameRate: 30, authTimeoutMs: 60_000, outboundSoftLimit: 1024, outboundHardLimit: 4096 };
 
 test('a socket write error is logged with the session id and closes the session (DEFECTS 13)', async () => {
   const lines: Record<string, unknown>[] = [];
   const log = pino({ level: 'info' }, new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } }));
   let closedHook = 0;
-  const hooks: SessionHooks = {
-    handleFrame: async () => {},
-    rejectFrame: () => {},
-    userChanged: async () => {},
-    closed: () => void closedHook++,
+  const hooks: SessionParts = {
+    frames: { handleFrame: async () => {}, rejectFrame: () => {} },
+    events: { userChanged: async () => {}, closed: () => void closedHook++ },
   };
   const socket = new FailingSocket();
   const session = new Session(socket, '127.0.0.1', hooks, { frameRate: 30, authTimeoutMs: 60_000, outboundSoftLimit: 1024, outboundHardLimit: 4096 }, log);

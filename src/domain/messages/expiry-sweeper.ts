@@ -1,6 +1,6 @@
 import { infoFrame } from '../../protocol/frames.js';
 import { formatTs } from '../../protocol/time.js';
-import type { Services } from '../../runtime/deps.js';
+import type { Deps } from '../../runtime/deps.js';
 
 /** Rows flipped per run; the rest wait for the next run. */
 const BATCH = 500;
@@ -12,10 +12,10 @@ export const EXPIRY_SWEEP_MS = 2000;
  * message once its `expires_at` has passed, so a late sweep only delays the
  * notice, never the disappearance.
  */
-export async function sweepExpiredReads(services: Services): Promise<void> {
-  const due = await services.stores.messages.expireDue(new Date(), BATCH);
+export async function sweepExpiredReads(deps: Deps): Promise<void> {
+  const due = await deps.stores.messages.expireDue(new Date(), BATCH);
   const ts = formatTs(new Date());
   for (const d of due) {
-    services.bus.publish([d.reader], infoFrame({ conv: d.conversationId, from: d.from, what: 'expired', seq: d.seq, ts }));
+    deps.bus.publish([d.reader], infoFrame({ conv: d.conversationId, from: d.from, what: 'expired', seq: d.seq, ts }));
   }
 }

@@ -106,7 +106,7 @@ export class OrderedPublisher {
 
 const publishers = new WeakMap<object, OrderedPublisher>();
 
-/** One publisher per running app (keyed by its services object). */
+/** One publisher per running app (keyed by its deps object). */
 export function orderedPublisher(owner: object, log: Logger): OrderedPublisher {
   let p = publishers.get(owner);
   if (!p) publishers.set(owner, (p = new OrderedPublisher(log)));

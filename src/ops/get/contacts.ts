@@ -9,10 +9,10 @@ export async function getContacts(ctx: UserOpContext, _body: GetBody): Promise<O
   let contacts: ContactRecord[];
   let online: Set<string>;
   try {
-    contacts = await ctx.services.stores.contacts.list(ctx.userId);
-    online = await ctx.services.presence.online(contacts.filter((c) => c.user.state !== 'deleted').map((c) => c.contactId));
+    contacts = await ctx.deps.stores.contacts.list(ctx.userId);
+    online = await ctx.deps.presence.online(contacts.filter((c) => c.user.state !== 'deleted').map((c) => c.contactId));
   } catch (err) {
-    if (ctx.services.health.isUnavailable(err)) throw err;
+    if (ctx.deps.health.isUnavailable(err)) throw err;
     ctx.log.error({ err }, 'contact list failed');
     return fail('getContactsFailed');
   }

@@ -1,6 +1,7 @@
 import { fail } from '../../protocol/errors.js';
 import { conversationItems } from '../../domain/conversation-view.js';
-import { activeMembershipOrFail, convIdOrFail, step } from '../../domain/conversation-rules.js';
+import { activeMembershipOrFail, convIdOrFail } from '../shared/guards.js';
+import { step } from '../shared/step.js';
 import { ok, type OpResult, type UserOpContext } from '../op.js';
 import type { GetBody } from '../get.js';
 
@@ -9,8 +10,8 @@ export async function getConversation(ctx: UserOpContext, body: GetBody): Promis
   if (!body.conv) fail('missingConvId');
   const convId = convIdOrFail(body.conv);
   await activeMembershipOrFail(ctx, convId, ctx.userId);
-  const listing = await step(ctx, 'databaseError', () => ctx.services.stores.conversations.listing(convId, ctx.userId));
+  const listing = await step(ctx, 'databaseError', () => ctx.deps.stores.conversations.listing(convId, ctx.userId));
   if (!listing) fail('conversationNotFound');
-  const [item] = await step(ctx, 'databaseError', () => conversationItems(ctx.services, [listing], { withPrivate: true }));
+  const [item] = await step(ctx, 'databaseError', () => conversationItems(ctx.deps, [listing], { withPrivate: true }));
   return ok({ conversation: item });
 }

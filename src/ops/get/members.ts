@@ -1,6 +1,7 @@
 import { fail } from '../../protocol/errors.js';
 import { userSummaries } from '../../domain/user-view.js';
-import { activeMembershipOrFail, convIdOrFail, step } from '../../domain/conversation-rules.js';
+import { activeMembershipOrFail, convIdOrFail } from '../shared/guards.js';
+import { step } from '../shared/step.js';
 import { ok, type OpResult, type UserOpContext } from '../op.js';
 import type { GetBody } from '../get.js';
 
@@ -10,13 +11,13 @@ export async function getMembers(ctx: UserOpContext, body: GetBody): Promise<OpR
   const convId = convIdOrFail(body.conv);
   await activeMembershipOrFail(ctx, convId, ctx.userId);
   const members = await step(ctx, 'getMembersFailed', async () => {
-    const receipts = await ctx.services.stores.conversations.receipts(convId);
-    const users = await ctx.services.stores.accounts.getUsers(receipts.map((r) => r.userId));
+    const receipts = await ctx.deps.stores.conversations.receipts(convId);
+    const users = await ctx.deps.stores.accounts.getUsers(receipts.map((r) => r.userId));
     const visible = receipts.flatMap((r) => {
       const u = users.get(r.userId);
       return u && u.state !== 'deleted' ? [u] : [];
     });
-    return userSummaries(ctx.services, visible);
+    return userSummaries(ctx.deps, visible);
   });
   return ok({ members });
 }

@@ -1,4 +1,5 @@
-import { activeMember, convId, orFail, pageLimit } from '../shared/access.js';
+import { activeMembershipOrFail, convIdOrFail, pageLimit } from '../shared/guards.js';
+import { step } from '../shared/step.js';
 import { historyItem } from '../../domain/messages/message-view.js';
 import { fail } from '../../protocol/errors.js';
 import { ok, type OpResult, type UserOpContext } from '../op.js';
@@ -10,11 +11,11 @@ import type { GetBody } from '../get.js';
  * seq > N oldest first, for catching up after a reconnect.
  */
 export async function getMessages(ctx: UserOpContext, body: GetBody): Promise<OpResult> {
-  const { services, userId } = ctx;
+  const { deps, userId } = ctx;
   if (!body.conv) fail('missingConv');
-  const conv = convId(body.conv);
-  const member = await activeMember(services, conv, userId);
-  const rows = await orFail(services, ctx.log, services.stores.messages.history({
+  const conv = convIdOrFail(body.conv);
+  const member = await activeMembershipOrFail(ctx, conv, userId);
+  const rows = await step(ctx, 'getMessagesFailed', () => deps.stores.messages.history({
     conversationId: conv,
     reader: userId,
     clearSeq: member.clearSeq,
@@ -22,7 +23,7 @@ export async function getMessages(ctx: UserOpContext, body: GetBody): Promise<Op
     after: body.after !== undefined && body.after >= 0 ? body.after : null,
     limit: pageLimit(body.limit),
     now: new Date(),
-  }), 'getMessagesFailed');
-  const items = rows.map((m) => historyItem(services.cipher, m));
+  }));
+  const items = rows.map((m) => historyItem(deps.cipher, m));
   return ok({ messages: items });
 }

@@ -1,5 +1,6 @@
 import { fail } from '../../protocol/errors.js';
-import { activeMembershipOrFail, convIdOrFail, step } from '../../domain/conversation-rules.js';
+import { activeMembershipOrFail, convIdOrFail } from '../shared/guards.js';
+import { step } from '../shared/step.js';
 import { ok, type OpResult, type UserOpContext } from '../op.js';
 import type { GetBody } from '../get.js';
 
@@ -8,6 +9,6 @@ export async function getReceipts(ctx: UserOpContext, body: GetBody): Promise<Op
   if (!body.conv) fail('missingConv');
   const convId = convIdOrFail(body.conv);
   await activeMembershipOrFail(ctx, convId, ctx.userId);
-  const receipts = await step(ctx, 'getReceiptsFailed', () => ctx.services.stores.conversations.receipts(convId));
+  const receipts = await step(ctx, 'getReceiptsFailed', () => ctx.deps.stores.conversations.receipts(convId));
   return ok({ receipts: receipts.map((r) => ({ user: r.userId, readSeq: r.readSeq, recvSeq: r.recvSeq })) });
 }

@@ -1,6 +1,7 @@
 import { fail } from '../../protocol/errors.js';
 import { userSummaries } from '../../domain/user-view.js';
-import { step, userIdOrFail } from '../../domain/conversation-rules.js';
+import { userIdOrFail } from '../shared/guards.js';
+import { step } from '../shared/step.js';
 import { ok, type OpResult, type UserOpContext } from '../op.js';
 import type { GetBody } from '../get.js';
 
@@ -8,8 +9,8 @@ import type { GetBody } from '../get.js';
 export async function getUser(ctx: UserOpContext, body: GetBody): Promise<OpResult> {
   if (!body.user) fail('missingUserId');
   const userId = userIdOrFail(body.user);
-  const user = await step(ctx, 'userNotFound', () => ctx.services.stores.accounts.getUser(userId));
+  const user = await step(ctx, 'userNotFound', () => ctx.deps.stores.accounts.getUser(userId));
   if (!user || user.state === 'deleted') fail('userNotFound');
-  const [summary] = await userSummaries(ctx.services, [user]);
+  const [summary] = await userSummaries(ctx.deps, [user]);
   return ok({ user: summary });
 }

@@ -7,13 +7,13 @@ import type { UserRecord } from '../../store/account-store.js';
 export async function completeLogin(ctx: OpContext, user: UserRecord): Promise<{ token: string; expires: string }> {
   let issued: { token: string; expires: Date };
   try {
-    issued = await ctx.services.tokens.issue(user.id, user.tokenEpoch);
+    issued = await ctx.deps.tokens.issue(user.id, user.tokenEpoch);
   } catch (err) {
     ctx.log.error({ err }, 'token issue failed');
     return fail('tokenFailed');
   }
   await ctx.session.bindUser(user.id);
-  await ctx.services.stores.accounts.recordLogin(user.id, new Date(), ctx.session.client.ua);
+  await ctx.deps.stores.accounts.recordLogin(user.id, new Date(), ctx.session.client.ua);
   return { token: issued.token, expires: formatTs(issued.expires) };
 }
 

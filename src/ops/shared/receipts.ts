@@ -4,7 +4,7 @@ import { formatTs } from '../../protocol/time.js';
 import type { OpResult, UserOpContext } from '../op.js';
 import type { Receipts } from '../../store/message-store.js';
 import { broadcast } from '../../domain/fanout.js';
-import { activeMember, convId } from './access.js';
+import { activeMembershipOrFail, convIdOrFail } from './guards.js';
 
 /**
  * Shared path of `read` and `recv` (§3.14, §3.15) for active members: the
@@ -17,13 +17,13 @@ export async function moveReceipt(
   what: 'read' | 'recv',
   store: (conv: string, seq: number, ttl: number | null, at: Date) => Promise<Receipts | null>,
 ): Promise<OpResult> {
-  const { services, userId } = ctx;
+  const { deps, userId } = ctx;
   if (!body.conv || body.seq === undefined || body.seq <= 0) fail(what === 'read' ? 'missingReadData' : 'missingRecvData');
-  const conv = convId(body.conv);
+  const conv = convIdOrFail(body.conv);
   // Receipts are capped per conversation (10/s, bursts of 20) so one chat cannot flood its members.
   if (!ctx.session.allowReceipt(`${what}:${conv}`)) fail('rateLimited');
-  await activeMember(services, conv, userId);
-  const conversation = await services.stores.membership.getConversation(conv);
+  await activeMembershipOrFail(ctx, conv, userId);
+  const conversation = await deps.stores.membership.getConversation(conv);
   if (!conversation) fail('conversationNotFound');
   const at = new Date();
   const pos = await store(conv, Math.min(body.seq, conversation.lastSeq), conversation.disappearingTtl, at);
@@ -31,5 +31,5 @@ export async function moveReceipt(
   const seq = what === 'read' ? pos.readSeq : pos.recvSeq;
   const ts = formatTs(at);
   const frame = infoFrame({ conv, from: userId, what, seq, ts });
-  return { code: 200, params: { conv, seq, ts }, after: () => broadcast(services, conv, userId, frame, { exceptSession: ctx.session.id }) };
+  return { code: 200, params: { conv, seq, ts }, after: () => broadcast(deps, conv, userId, frame, { exceptSession: ctx.session.id }) };
 }

@@ -3,7 +3,8 @@ import { nowTs } from '../../protocol/time.js';
 import type { RoomChanges } from '../../store/conversation-store.js';
 import type { OpResult, UserOpContext } from '../op.js';
 import { ok } from '../op.js';
-import { conversationTtl, step } from '../../domain/conversation-rules.js';
+import { conversationTtl } from '../../domain/conversation-rules.js';
+import { step } from './step.js';
 import { broadcast } from '../../domain/fanout.js';
 
 export interface RoomUpdate {
@@ -29,7 +30,7 @@ export async function updateRoom(ctx: UserOpContext, convId: string, body: RoomU
   const params: Record<string, unknown> = { conv: convId };
   if (Object.keys(changes).length === 0) return ok(params);
   const failure = 'ttl' in changes ? 'updateTtlFailed' : changes.noScreenshots !== undefined ? 'updateNoScreenshotsFailed' : 'updateRoomFailed';
-  await step(ctx, failure, () => ctx.services.stores.conversations.updateConversation(convId, changes));
+  await step(ctx, failure, () => ctx.deps.stores.conversations.updateConversation(convId, changes));
 
   const ts = nowTs();
   const frames: { frame: string; skipRequester: boolean }[] = [];
@@ -47,7 +48,7 @@ export async function updateRoom(ctx: UserOpContext, convId: string, body: RoomU
   }
   return ok(params, async () => {
     for (const { frame, skipRequester } of frames) {
-      await broadcast(ctx.services, convId, ctx.userId, frame, skipRequester ? { exceptSession: ctx.session.id } : {});
+      await broadcast(ctx.deps, convId, ctx.userId, frame, skipRequester ? { exceptSession: ctx.session.id } : {});
     }
   });
 }

@@ -1,7 +1,8 @@
 import { fail } from '../../protocol/errors.js';
 import type { MembershipRecord, Role } from '../../store/membership-store.js';
 import type { OpContext } from '../op.js';
-import { activeMembershipOrFail, step } from '../../domain/conversation-rules.js';
+import { activeMembershipOrFail } from './guards.js';
+import { step } from './step.js';
 
 /**
  * The requester's active membership in a room: `403 not a member` first,
@@ -9,7 +10,7 @@ import { activeMembershipOrFail, step } from '../../domain/conversation-rules.js
  */
 export async function roomMembershipOrFail(ctx: OpContext, convId: string, userId: string): Promise<MembershipRecord> {
   const m = await activeMembershipOrFail(ctx, convId, userId);
-  const conv = await step(ctx, 'databaseError', () => ctx.services.stores.membership.getConversation(convId));
+  const conv = await step(ctx, 'databaseError', () => ctx.deps.stores.membership.getConversation(convId));
   if (!conv) fail('conversationNotFound');
   if (conv.type !== 'room') fail('notARoom');
   return m;

@@ -1,0 +1,29 @@
+import type { Db } from '../store/database.js';
+import { AccountStore } from '../store/account-store.js';
+import { PresenceStore } from '../store/presence-store.js';
+import { MembershipStore } from '../store/membership-store.js';
+import { ConversationStore } from '../store/conversation-store.js';
+import { ContactStore } from '../store/contact-store.js';
+import { InviteStore } from '../store/invite-store.js';
+import { MessageStore } from '../store/message-store.js';
+import { FileStore } from '../store/file-store.js';
+import { EmailVerificationStore } from '../store/email-verification-store.js';
+import type { Stores } from '../store/stores.js';
+
+/** Every store over one database. */
+export function createStores(db: Db): Stores {
+  // One membership store per database: it holds the node's member-list cache.
+  const membership = new MembershipStore(db);
+  return {
+    db,
+    accounts: new AccountStore(db),
+    presence: new PresenceStore(db),
+    membership,
+    conversations: new ConversationStore(db, membership),
+    contacts: new ContactStore(db),
+    invites: new InviteStore(db),
+    messages: new MessageStore(db, membership),
+    files: new FileStore(db),
+    emailVerifications: new EmailVerificationStore(db),
+  };
+}

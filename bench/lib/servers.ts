@@ -33,16 +33,16 @@ export interface SpawnOptions {
 
 // Servers run as compiled JavaScript (as `npm start` does), all three alike; `compileServers` builds them.
 const SCRIPTS: Record<TargetKind, string[]> = {
-  mvchat: ['dist/src/main.js'],
-  'bare-ws': ['dist/bench/baselines/bare-ws-server.js'],
-  'socket.io': ['dist/bench/baselines/socketio-server.js'],
+  mvchat: ['bench/build/src/main.js'],
+  'bare-ws': ['bench/build/bench/baselines/bare-ws-server.js'],
+  'socket.io': ['bench/build/bench/baselines/socketio-server.js'],
 };
 
-/** Compiles the project (src and bench) to dist/ once per run. */
+/** Compiles src and bench to bench/build/ once per run (dist/ holds only what `npm start` runs). */
 export function compileServers(): void {
   // Incremental: a second run on an unchanged tree compiles almost nothing.
   const tsc = path.join(ROOT, 'node_modules/typescript/bin/tsc');
-  const r = spawnSync(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.json'), '--incremental', '--tsBuildInfoFile', path.join(ROOT, 'dist/.tsbuildinfo')], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [tsc, '-p', path.join(ROOT, 'bench/tsconfig.json'), '--incremental', '--tsBuildInfoFile', path.join(ROOT, 'bench/build/.tsbuildinfo')], { stdio: 'inherit' });
   if (r.status !== 0) throw new Error('tsc failed');
 }
 

@@ -47,7 +47,7 @@ export class WorkerPool {
 
   static start(count: number): WorkerPool {
     // Compiled with the servers (compileServers): a fork starts in a fraction of the time a TypeScript loader takes.
-    const script = path.join(ROOT, 'dist/bench/workers/load-worker.js');
+    const script = path.join(ROOT, 'bench/build/bench/workers/load-worker.js');
     return new WorkerPool(
       Array.from({ length: count }, () => new Worker(track(fork(script, [], { cwd: ROOT, execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })))),
     );

@@ -163,39 +163,3 @@ export function checkContent(content: unknown): ContentCheck {
     throw err;
   }
 }
-
-function isIntOrAbsent(v: unknown): boolean {
-  return v === undefined || v === null || (typeof v === 'number' && Number.isSafeInteger(v));
-}
-
-function isStringOrAbsent(v: unknown): boolean {
-  return v === undefined || v === null || typeof v === 'string';
-}
-
-/**
- * The reference's lenient extraction (§5.1), for when validation is skipped:
- * mentions only when `content` is an object whose `mentions` is a non-empty
- * array of objects with correctly typed fields; otherwise `undefined` (store
- * nothing, no error). A UUID `userId` is canonicalised; entries are
- * normalised as in checkContent. Strings that jsonb cannot hold (NUL, lone
- * surrogates) also yield `undefined`.
- */
-export function headMentions(content: unknown): Mention[] | undefined {
-  if (!isRecord(content)) return undefined;
-  const raw = content.mentions;
-  if (!Array.isArray(raw) || raw.length === 0) return undefined;
-  const out: Mention[] = [];
-  for (const item of raw as unknown[]) {
-    if (!isRecord(item)) return undefined;
-    const { userId, username, offset, length } = item;
-    if (!isStringOrAbsent(userId) || !isStringOrAbsent(username)) return undefined;
-    if (!isIntOrAbsent(offset) || !isIntOrAbsent(length)) return undefined;
-    const id = typeof userId === 'string' ? userId : '';
-    const name = typeof username === 'string' ? username : '';
-    if (!isStorableText(id) || !isStorableText(name)) return undefined;
-    out.push(
-      normalizeMention(parseUuid(id) ?? id, name, typeof offset === 'number' ? offset : 0, typeof length === 'number' ? length : 0),
-    );
-  }
-  return out;
-}

@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import {
   checkContent,
   graphemeLength,
-  headMentions,
   plainText,
   preview,
   type ContentCheck,
@@ -217,36 +216,6 @@ test('fileRefs are distinct canonical UUIDs from media refs only', () => {
     ],
   });
   assert.deepEqual(r.fileRefs, [FILE1, FILE2]);
-});
-
-// --- headMentions (lenient §5.1) ------------------------------------------------
-
-test('headMentions extracts and normalises correctly typed mentions', () => {
-  assert.deepEqual(
-    headMentions({ v: 1, text: 'Hey Dana 👋🏽', mentions: [{ userId: DANA, username: 'Dana', offset: 4, length: 4 }] }),
-    [{ userId: DANA, username: 'Dana', offset: 4, length: 4 }],
-  );
-  // No validation: no v, no text, out-of-range offsets are all fine here.
-  assert.deepEqual(headMentions({ mentions: [{ userId: DANA.toUpperCase(), username: '', offset: 0, length: 99 }] }), [
-    { userId: DANA, length: 99 },
-  ]);
-  assert.deepEqual(headMentions({ mentions: [{ userId: 'someone' }] }), [{ userId: 'someone' }]);
-});
-
-test('headMentions returns undefined unless mentions decode', () => {
-  assert.equal(headMentions('text'), undefined);
-  assert.equal(headMentions(null), undefined);
-  assert.equal(headMentions([{ mentions: [] }]), undefined);
-  assert.equal(headMentions({ v: 1, text: 'x' }), undefined);
-  assert.equal(headMentions({ mentions: [] }), undefined);
-  assert.equal(headMentions({ mentions: 'x' }), undefined);
-  assert.equal(headMentions({ mentions: [1] }), undefined);
-  assert.equal(headMentions({ mentions: [{ userId: DANA }, { userId: 5 }] }), undefined);
-  assert.equal(headMentions({ mentions: [{ userId: DANA, offset: '1' }] }), undefined);
-  assert.equal(headMentions({ mentions: [{ userId: DANA, length: 1.5 }] }), undefined);
-  assert.equal(headMentions({ mentions: [{ userId: DANA, username: false }] }), undefined);
-  assert.equal(headMentions({ mentions: [{ userId: DANA, username: 'a\u0000' }] }), undefined);
-  assert.equal(headMentions({ mentions: [{ userId: DANA, username: '\ud800' }] }), undefined);
 });
 
 // --- derived text ------------------------------------------------------------------

@@ -12,18 +12,7 @@ import { newVerificationToken, sendVerificationMail } from '../mail/verification
 import { formatTs } from '../protocol/time.js';
 import type { AccountChanges } from '../store/account-store.js';
 import { created, ok, type OpContext, type PublicOp, type UserOpContext } from './op.js';
-import { anyJson, bool, object, str } from './schema-parts.js';
-
-interface AccBody {
-  user?: string;
-  scheme?: string;
-  secret?: string;
-  login?: boolean;
-  desc?: { public?: unknown; private?: unknown };
-  inviteCode?: string;
-  email?: string;
-  lang?: string;
-}
+import { AccSchema, type AccBody } from '../protocol/schemas/acc.js';
 
 export const MAX_USERNAME_CHARS = 64;
 export const MAX_PASSWORD_BYTES = 1024;
@@ -36,16 +25,7 @@ export const acc: PublicOp<AccBody> = {
   authFor: (body) => (body.user === 'new' ? 'none' : 'user'),
   cost: 3,
   failure: 'databaseError',
-  schema: object({
-    user: str(16),
-    scheme: str(16),
-    secret: str(8192),
-    login: bool,
-    desc: object({ public: anyJson, private: anyJson }),
-    inviteCode: str(64),
-    email: str(320),
-    lang: str(64),
-  }),
+  schema: AccSchema,
   async handle(ctx, body) {
     if (body.user === 'new') return signUp(ctx, body);
     if (body.user === 'me' && ctx.session.userId) return updateMe({ ...ctx, userId: ctx.session.userId }, body);

@@ -3,12 +3,7 @@ import { nowTs } from '../protocol/time.js';
 import { activeMembershipOrFail, convIdOrFail } from './shared/guards.js';
 import { step } from './shared/step.js';
 import { ok, type UserOp } from './op.js';
-import { int, object, uuidish } from './schema-parts.js';
-
-interface ClearBody {
-  conv?: string;
-  seq?: number;
-}
+import { ClearSchema, type ClearBody } from '../protocol/schemas/clear.js';
 
 /** PROTOCOL §3.16: the requester's own `clear_seq`; it may move backwards, which un-hides. No notification. */
 export const clear: UserOp<ClearBody> = {
@@ -16,7 +11,7 @@ export const clear: UserOp<ClearBody> = {
   auth: 'user',
   cost: 1,
   failure: 'databaseError',
-  schema: object({ conv: uuidish, seq: int(-2_147_483_647) }),
+  schema: ClearSchema,
   async handle(ctx, body) {
     if (!body.conv || body.seq === undefined || body.seq <= 0) fail('missingClearData');
     const convId = convIdOrFail(body.conv);

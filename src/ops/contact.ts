@@ -2,14 +2,7 @@ import { parseUuid } from '../content/uuid.js';
 import { fail } from '../protocol/errors.js';
 import { step } from './shared/step.js';
 import { ok, type OpResult, type UserOp, type UserOpContext } from './op.js';
-import { object, str, uuidish } from './schema-parts.js';
-
-interface ContactBody {
-  add?: string;
-  remove?: string;
-  user?: string;
-  nickname?: string;
-}
+import { ContactSchema, type ContactBody } from '../protocol/schemas/contact.js';
 
 const MAX_NICKNAME_CHARS = 64;
 
@@ -19,7 +12,7 @@ export const contact: UserOp<ContactBody> = {
   auth: 'user',
   cost: 1,
   failure: 'databaseError',
-  schema: object({ add: uuidish, remove: uuidish, user: uuidish, nickname: str(1024) }),
+  schema: ContactSchema,
   async handle(ctx, body) {
     if (body.add) return add(ctx, body.add);
     if (body.remove) return remove(ctx, body.remove);

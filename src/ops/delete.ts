@@ -4,13 +4,7 @@ import { fail } from '../protocol/errors.js';
 import { infoFrame } from '../protocol/frames.js';
 import { formatTs } from '../protocol/time.js';
 import { ok, type UserOp } from './op.js';
-import { bool, object, seq, uuidish } from './schema-parts.js';
-
-interface DeleteBody {
-  conv?: string;
-  seq?: number;
-  forEveryone?: boolean;
-}
+import { DeleteSchema, type DeleteBody } from '../protocol/schemas/delete.js';
 
 /**
  * PROTOCOL §3.11 for active members: for everyone (author, no time limit;
@@ -21,7 +15,7 @@ export const deleteOp: UserOp<DeleteBody> = {
   auth: 'user',
   cost: 1,
   failure: 'deleteFailed',
-  schema: object({ conv: uuidish, seq, forEveryone: bool }),
+  schema: DeleteSchema,
   async handle(ctx, body) {
     const { deps, userId } = ctx;
     const { conv, seq, msg } = await memberMessage(ctx, body, 'missingDeleteData');

@@ -8,17 +8,7 @@ import { activeMembershipOrFail, convIdOrFail, userIdOrFail } from './shared/gua
 import { step } from './shared/step.js';
 import type { MemberSettings } from '../store/conversation-store.js';
 import { created, ok, type OpResult, type UserOp, type UserOpContext } from './op.js';
-import { anyJson, bool, int, object, uuidish } from './schema-parts.js';
-
-interface DmBody {
-  user?: string;
-  conv?: string;
-  favorite?: boolean;
-  muted?: boolean;
-  blocked?: boolean;
-  private?: unknown;
-  disappearingTTL?: number;
-}
+import { DmSchema, type DmBody } from '../protocol/schemas/dm.js';
 
 /** PROTOCOL §3.5: start (or fetch) a DM, or change a conversation's settings. */
 export const dm: UserOp<DmBody> = {
@@ -26,15 +16,7 @@ export const dm: UserOp<DmBody> = {
   auth: 'user',
   cost: 1,
   failure: 'databaseError',
-  schema: object({
-    user: uuidish,
-    conv: uuidish,
-    favorite: bool,
-    muted: bool,
-    blocked: bool,
-    private: anyJson,
-    disappearingTTL: int(-2_147_483_647),
-  }),
+  schema: DmSchema,
   async handle(ctx, body) {
     if (body.user) return startDm(ctx, body.user);
     if (body.conv) return changeSettings(ctx, body.conv, body);

@@ -6,14 +6,8 @@ import { fail } from '../protocol/errors.js';
 import { infoFrame } from '../protocol/frames.js';
 import { formatTs } from '../protocol/time.js';
 import { ok, type UserOp } from './op.js';
-import { anyJson, object, seq, uuidish } from './schema-parts.js';
+import { EditSchema, type EditBody } from '../protocol/schemas/edit.js';
 import { sealContent } from '../domain/messages/seal.js';
-
-interface EditBody {
-  conv?: string;
-  seq?: number;
-  content?: unknown;
-}
 
 /**
  * PROTOCOL §3.9 (§5.3) for active members: author only, 15 minutes, at most
@@ -25,7 +19,7 @@ export const edit: UserOp<EditBody> = {
   auth: 'user',
   cost: 1,
   failure: 'editFailed',
-  schema: object({ conv: uuidish, seq, content: anyJson }),
+  schema: EditSchema,
   async handle(ctx, body) {
     const { deps, userId } = ctx;
     if (body.content === undefined) fail('missingEditData');

@@ -1,6 +1,6 @@
 import { fail } from '../protocol/errors.js';
 import type { OpResult, UserOp, UserOpContext } from './op.js';
-import { int, object, str, uuidish } from './schema-parts.js';
+import { GetSchema, type GetBody } from '../protocol/schemas/get.js';
 import { getConversations } from './get/conversations.js';
 import { getConversation } from './get/conversation.js';
 import { getMessages } from './get/messages.js';
@@ -9,15 +9,6 @@ import { getReceipts } from './get/receipts.js';
 import { getContacts } from './get/contacts.js';
 import { getUser } from './get/user.js';
 import { getMentions } from './get/mentions.js';
-
-export interface GetBody {
-  what?: string;
-  conv?: string;
-  user?: string;
-  before?: number;
-  after?: number;
-  limit?: number;
-}
 
 const READERS: Record<string, (ctx: UserOpContext, body: GetBody) => Promise<OpResult>> = {
   conversations: getConversations,
@@ -36,14 +27,7 @@ export const get: UserOp<GetBody> = {
   auth: 'user',
   cost: 2,
   failure: 'databaseError',
-  schema: object({
-    what: str(32),
-    conv: uuidish,
-    user: uuidish,
-    before: int(-2_147_483_647),
-    after: int(-2_147_483_647),
-    limit: int(-2_147_483_647),
-  }),
+  schema: GetSchema,
   async handle(ctx, body) {
     const reader = Object.hasOwn(READERS, body.what ?? '') ? READERS[body.what ?? ''] : undefined;
     if (!reader) return fail('unknownWhat');

@@ -6,14 +6,7 @@ import { formatTs } from '../protocol/time.js';
 import type { InviteRecord } from '../store/invite-store.js';
 import { step } from './shared/step.js';
 import { created, ok, type OpResult, type UserOp, type UserOpContext } from './op.js';
-import { bool, object, str, uuidish } from './schema-parts.js';
-
-interface InviteBody {
-  create?: { email?: string; name?: string };
-  list?: boolean;
-  revoke?: string;
-  redeem?: string;
-}
+import { InviteSchema, type InviteBody } from '../protocol/schemas/invite.js';
 
 const MAX_NAME_CHARS = 128;
 
@@ -23,12 +16,7 @@ export const invite: UserOp<InviteBody> = {
   auth: 'user',
   cost: 2,
   failure: 'databaseError',
-  schema: object({
-    create: object({ email: str(512), name: str(512) }),
-    list: bool,
-    revoke: uuidish,
-    redeem: str(64),
-  }),
+  schema: InviteSchema,
   async handle(ctx, body) {
     if (body.create) return create(ctx, body.create);
     if (body.list === true) return list(ctx);
@@ -38,7 +26,7 @@ export const invite: UserOp<InviteBody> = {
   },
 };
 
-async function create(ctx: UserOpContext, req: { email?: string; name?: string }): Promise<OpResult> {
+async function create(ctx: UserOpContext, req: NonNullable<InviteBody['create']>): Promise<OpResult> {
   const email = parseEmailAddress(req.email ?? '');
   if (email === null) return fail('invalidEmail');
   const rawName = req.name ?? '';

@@ -5,12 +5,7 @@ import { decodeBasicSecret } from '../domain/credentials.js';
 import { completeLogin, loginParams } from './shared/login-flow.js';
 import type { UserRecord } from '../store/account-store.js';
 import { ok, type OpContext, type PublicOp } from './op.js';
-import { object, str } from './schema-parts.js';
-
-interface LoginBody {
-  scheme?: string;
-  secret?: string;
-}
+import { LoginSchema, type LoginBody } from '../protocol/schemas/login.js';
 
 // Verified against when the name is unknown, so timing does not tell which names exist.
 const DECOY_HASH = '$argon2id$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
@@ -21,7 +16,7 @@ export const login: PublicOp<LoginBody> = {
   auth: 'none',
   cost: 2,
   failure: 'databaseError',
-  schema: object({ scheme: str(16), secret: str(8192) }),
+  schema: LoginSchema,
   async handle(ctx, body) {
     if (body.scheme === 'basic') return basicLogin(ctx, body.secret ?? '');
     if (body.scheme === 'token') return tokenLogin(ctx, body.secret ?? '');

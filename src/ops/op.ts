@@ -1,3 +1,4 @@
+import type { TSchema } from '@sinclair/typebox';
 import type { Params } from '../protocol/frames.js';
 import type { OpName } from '../protocol/op-names.js';
 import type { ErrorName } from '../protocol/errors.js';
@@ -58,8 +59,11 @@ export type AuthNeed = 'none' | 'user';
 
 interface OpCommon<B> {
   name: OpName;
-  /** JSON Schema of the op's body; checked before the handler runs. */
-  schema: object;
+  /**
+   * JSON Schema of the op's body (from protocol/schemas); checked before the
+   * handler runs, so its static type must be the body the handler takes.
+   */
+  schema: TSchema & { static: B };
   /** Rate-limit tokens one request costs (the session bucket refills MVCHAT_FRAME_RATE per second). */
   cost: number;
   /** Error answered when the handler fails unexpectedly (a bug or a backend fault). */

@@ -6,12 +6,7 @@ import { managesRoom } from '../domain/conversation-rules.js';
 import { convIdOrFail } from './shared/guards.js';
 import { step } from './shared/step.js';
 import { ok, type UserOp } from './op.js';
-import { int, object, uuidish } from './schema-parts.js';
-
-interface PinBody {
-  conv?: string;
-  seq?: number;
-}
+import { PinSchema, type PinBody } from '../protocol/schemas/pin.js';
 
 /**
  * PROTOCOL §3.19 and §5.7: one pin per conversation; DM participants or
@@ -23,7 +18,7 @@ export const pin: UserOp<PinBody> = {
   auth: 'user',
   cost: 1,
   failure: 'databaseError',
-  schema: object({ conv: uuidish, seq: int(-2_147_483_647) }),
+  schema: PinSchema,
   async handle(ctx, body) {
     if (!body.conv) fail('missingPinData');
     const convId = convIdOrFail(body.conv);

@@ -5,13 +5,7 @@ import { fail } from '../protocol/errors.js';
 import { infoFrame } from '../protocol/frames.js';
 import { formatTs } from '../protocol/time.js';
 import { ok, type UserOp } from './op.js';
-import { object, seq, str, uuidish } from './schema-parts.js';
-
-interface ReactBody {
-  conv?: string;
-  seq?: number;
-  emoji?: string;
-}
+import { ReactSchema, type ReactBody } from '../protocol/schemas/react.js';
 
 /** PROTOCOL §3.12: toggles the requester under `emoji`, atomically per message; deleted messages allowed. */
 export const react: UserOp<ReactBody> = {
@@ -19,7 +13,7 @@ export const react: UserOp<ReactBody> = {
   auth: 'user',
   cost: 1,
   failure: 'reactFailed',
-  schema: object({ conv: uuidish, seq, emoji: str(64) }),
+  schema: ReactSchema,
   async handle(ctx, body) {
     const { deps, userId } = ctx;
     if (!body.conv || body.seq === undefined || body.seq <= 0 || !body.emoji) fail('missingReactData');

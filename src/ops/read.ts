@@ -1,11 +1,6 @@
 import { moveReceipt } from './shared/receipts.js';
 import type { UserOp } from './op.js';
-import { object, seq, uuidish } from './schema-parts.js';
-
-interface ReadBody {
-  conv?: string;
-  seq?: number;
-}
+import { ReadSchema, type ReadBody } from '../protocol/schemas/read.js';
 
 /** PROTOCOL §3.14: read receipt; starts disappearing/view-once timers for everything read (§5.5). */
 export const read: UserOp<ReadBody> = {
@@ -13,7 +8,7 @@ export const read: UserOp<ReadBody> = {
   auth: 'user',
   cost: 1,
   failure: 'updateFailed',
-  schema: object({ conv: uuidish, seq }),
+  schema: ReadSchema,
   async handle(ctx, body) {
     return moveReceipt(ctx, body, 'read', (conv, s, ttl, at) =>
       ctx.deps.stores.messages.markRead(conv, ctx.userId, s, { readAt: at, conversationTtl: ttl }));

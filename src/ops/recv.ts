@@ -1,11 +1,6 @@
 import { moveReceipt } from './shared/receipts.js';
 import type { UserOp } from './op.js';
-import { object, seq, uuidish } from './schema-parts.js';
-
-interface RecvBody {
-  conv?: string;
-  seq?: number;
-}
+import { RecvSchema, type RecvBody } from '../protocol/schemas/recv.js';
 
 /** PROTOCOL §3.15: delivery receipt. */
 export const recv: UserOp<RecvBody> = {
@@ -13,7 +8,7 @@ export const recv: UserOp<RecvBody> = {
   auth: 'user',
   cost: 1,
   failure: 'updateFailed',
-  schema: object({ conv: uuidish, seq }),
+  schema: RecvSchema,
   async handle(ctx, body) {
     return moveReceipt(ctx, body, 'recv', (conv, s, _ttl, at) => ctx.deps.stores.messages.markReceived(conv, ctx.userId, s, at));
   },

@@ -9,17 +9,7 @@ import { step } from './shared/step.js';
 import { kickableRoles, refuseKick, roomMembershipOrFail } from './shared/rooms.js';
 import { updateRoom } from './shared/room-update.js';
 import { created, ok, type OpResult, type UserOp, type UserOpContext } from './op.js';
-import { anyJson, bool, int, object, str, uuidish } from './schema-parts.js';
-
-export interface RoomBody {
-  id?: string;
-  action?: string;
-  user?: string;
-  role?: string;
-  desc?: { public?: unknown };
-  disappearingTTL?: number;
-  noScreenshots?: boolean;
-}
+import { RoomSchema, type RoomBody } from '../protocol/schemas/room.js';
 
 type Action = (ctx: UserOpContext, body: RoomBody) => Promise<OpResult>;
 
@@ -31,15 +21,7 @@ export const room: UserOp<RoomBody> = {
   auth: 'user',
   cost: 1,
   failure: 'databaseError',
-  schema: object({
-    id: uuidish,
-    action: str(32),
-    user: uuidish,
-    role: str(16),
-    desc: object({ public: anyJson }),
-    disappearingTTL: int(-2_147_483_647),
-    noScreenshots: bool,
-  }),
+  schema: RoomSchema,
   async handle(ctx, body) {
     const action = Object.hasOwn(ACTIONS, body.action ?? '') ? ACTIONS[body.action ?? ''] : undefined;
     if (!action) return fail('unknownRoomAction');

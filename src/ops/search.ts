@@ -1,12 +1,7 @@
 import { fail } from '../protocol/errors.js';
 import { userSummaries } from '../domain/user-view.js';
 import { ok, type UserOp } from './op.js';
-import { int, object, str } from './schema-parts.js';
-
-interface SearchBody {
-  query?: string;
-  limit?: number;
-}
+import { SearchSchema, type SearchBody } from '../protocol/schemas/search.js';
 
 /** PROTOCOL §3.4, with literal matching and the requester excluded before the limit (§12 item 19). */
 export const search: UserOp<SearchBody> = {
@@ -14,7 +9,7 @@ export const search: UserOp<SearchBody> = {
   auth: 'user',
   cost: 2,
   failure: 'searchFailed',
-  schema: object({ query: str(256), limit: int(-2_147_483_647) }),
+  schema: SearchSchema,
   async handle(ctx, body) {
     const query = body.query ?? '';
     if (query === '') fail('missingQuery');

@@ -9,18 +9,8 @@ import { formatTs } from '../protocol/time.js';
 import { SendRefused, type Stored } from '../store/message-store.js';
 import { sendRefusal } from '../store/member-snapshot.js';
 import type { UserOp } from './op.js';
-import { anyJson, bool, int, object, str, uuidish } from './schema-parts.js';
+import { SendSchema, type SendBody } from '../protocol/schemas/send.js';
 import { sealContent } from '../domain/messages/seal.js';
-
-interface SendBody {
-  conv?: string;
-  content?: unknown;
-  replyTo?: number;
-  viewOnce?: boolean;
-  viewOnceTTL?: number;
-  /** Added: retry key; a resend with the same nonce answers the original seq and stores nothing. The envelope refuses NUL and broken surrogates. */
-  nonce?: string;
-}
 
 /** PROTOCOL §3.7, for active members only, with Irido validation and idempotent retries. */
 export const send: UserOp<SendBody> = {
@@ -28,14 +18,7 @@ export const send: UserOp<SendBody> = {
   auth: 'user',
   cost: 1,
   failure: 'sendFailed',
-  schema: object({
-    conv: uuidish,
-    content: anyJson,
-    replyTo: int(-2_147_483_647),
-    viewOnce: bool,
-    viewOnceTTL: int(-2_147_483_647),
-    nonce: str(64),
-  }),
+  schema: SendSchema,
   async handle(ctx, body) {
     const { deps, userId } = ctx;
     if (!body.conv || body.content === undefined) fail('missingSendData');

@@ -4,11 +4,7 @@ import { fail } from '../protocol/errors.js';
 import { infoFrame } from '../protocol/frames.js';
 import { nowTs } from '../protocol/time.js';
 import type { UserOp } from './op.js';
-import { object, uuidish } from './schema-parts.js';
-
-interface TypingBody {
-  conv?: string;
-}
+import { TypingSchema, type TypingBody } from '../protocol/schemas/typing.js';
 
 /**
  * PROTOCOL §3.13: never a success reply. Bad ids, non-members and repeats
@@ -20,7 +16,7 @@ export const typing: UserOp<TypingBody> = {
   auth: 'user',
   cost: 1,
   failure: 'internalError',
-  schema: object({ conv: uuidish }),
+  schema: TypingSchema,
   async handle(ctx, body) {
     const { deps, userId } = ctx;
     if (!body.conv) fail('missingTypingData');

@@ -5,12 +5,7 @@ import { fail } from '../protocol/errors.js';
 import { infoFrame } from '../protocol/frames.js';
 import { formatTs } from '../protocol/time.js';
 import { ok, type UserOp } from './op.js';
-import { object, seq, uuidish } from './schema-parts.js';
-
-interface UnsendBody {
-  conv?: string;
-  seq?: number;
-}
+import { UnsendSchema, type UnsendBody } from '../protocol/schemas/unsend.js';
 
 /**
  * PROTOCOL §3.10 for active members: the author retracts within 5 minutes.
@@ -21,7 +16,7 @@ export const unsend: UserOp<UnsendBody> = {
   auth: 'user',
   cost: 1,
   failure: 'unsendFailed',
-  schema: object({ conv: uuidish, seq }),
+  schema: UnsendSchema,
   async handle(ctx, body) {
     const { deps, userId } = ctx;
     const { conv, seq, msg } = await ownMessage(ctx, body, 'missingUnsendData');

@@ -2,7 +2,7 @@ import { fail } from '../../protocol/errors.js';
 import { formatTs } from '../../protocol/time.js';
 import type { ContactRecord } from '../../store/contact-store.js';
 import { ok, type OpResult, type UserOpContext } from '../op.js';
-import type { GetBody } from '../get.js';
+import type { GetBody } from '../../protocol/schemas/get.js';
 
 /** PROTOCOL §3.8.6: the requester's own contacts, newest first. */
 export async function getContacts(ctx: UserOpContext, _body: GetBody): Promise<OpResult> {

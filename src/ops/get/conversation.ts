@@ -3,7 +3,7 @@ import { conversationItems } from '../../domain/conversation-view.js';
 import { activeMembershipOrFail, convIdOrFail } from '../shared/guards.js';
 import { step } from '../shared/step.js';
 import { ok, type OpResult, type UserOpContext } from '../op.js';
-import type { GetBody } from '../get.js';
+import type { GetBody } from '../../protocol/schemas/get.js';
 
 /** PROTOCOL §3.8.2: the requester's view of one conversation, `private` included. */
 export async function getConversation(ctx: UserOpContext, body: GetBody): Promise<OpResult> {

@@ -3,7 +3,7 @@ import { userSummaries } from '../../domain/user-view.js';
 import { activeMembershipOrFail, convIdOrFail } from '../shared/guards.js';
 import { step } from '../shared/step.js';
 import { ok, type OpResult, type UserOpContext } from '../op.js';
-import type { GetBody } from '../get.js';
+import type { GetBody } from '../../protocol/schemas/get.js';
 
 /** PROTOCOL §3.8.4: UserSummary of every active member (requester included), deleted users skipped. */
 export async function getMembers(ctx: UserOpContext, body: GetBody): Promise<OpResult> {

@@ -3,7 +3,7 @@ import { step } from '../shared/step.js';
 import { historyItem } from '../../domain/messages/message-view.js';
 import { fail } from '../../protocol/errors.js';
 import { ok, type OpResult, type UserOpContext } from '../op.js';
-import type { GetBody } from '../get.js';
+import type { GetBody } from '../../protocol/schemas/get.js';
 
 /**
  * PROTOCOL §3.8.3 for active members. Hidden: seq ≤ clear_seq, deleted for

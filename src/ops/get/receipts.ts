@@ -2,7 +2,7 @@ import { fail } from '../../protocol/errors.js';
 import { activeMembershipOrFail, convIdOrFail } from '../shared/guards.js';
 import { step } from '../shared/step.js';
 import { ok, type OpResult, type UserOpContext } from '../op.js';
-import type { GetBody } from '../get.js';
+import type { GetBody } from '../../protocol/schemas/get.js';
 
 /** PROTOCOL §3.8.5: read and delivery positions of every active member, requester included. */
 export async function getReceipts(ctx: UserOpContext, body: GetBody): Promise<OpResult> {

@@ -3,7 +3,7 @@ import { userSummaries } from '../../domain/user-view.js';
 import { userIdOrFail } from '../shared/guards.js';
 import { step } from '../shared/step.js';
 import { ok, type OpResult, type UserOpContext } from '../op.js';
-import type { GetBody } from '../get.js';
+import type { GetBody } from '../../protocol/schemas/get.js';
 
 /** PROTOCOL §3.8.7: unknown and deleted users answer `404 user not found` (§12 item 11). */
 export async function getUser(ctx: UserOpContext, body: GetBody): Promise<OpResult> {

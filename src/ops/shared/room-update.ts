@@ -2,16 +2,14 @@ import { infoFrame } from '../../protocol/frames.js';
 import { nowTs } from '../../protocol/time.js';
 import type { RoomChanges } from '../../store/conversation-store.js';
 import type { OpResult, UserOpContext } from '../op.js';
+import type { RoomBody } from '../../protocol/schemas/room.js';
 import { ok } from '../op.js';
 import { conversationTtl } from '../../domain/conversation-rules.js';
 import { step } from './step.js';
 import { broadcast } from '../../domain/fanout.js';
 
-export interface RoomUpdate {
-  desc?: { public?: unknown };
-  disappearingTTL?: number;
-  noScreenshots?: boolean;
-}
+/** The parts of a `room` body that `update` applies. */
+export type RoomUpdate = Pick<RoomBody, 'desc' | 'disappearingTTL' | 'noScreenshots'>;
 
 /**
  * `room update` (§3.6) with §12 item 5 fixed: every given part applies, in

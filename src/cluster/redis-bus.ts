@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
-import type { Bus, DeliveryOptions, LocalDelivery } from './bus.js';
+import type { Bus, ControlMessage, DeliveryOptions, LocalDelivery } from './bus.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { RedisPresence } from './redis-presence.js';
 
@@ -20,6 +20,14 @@ interface InboxMessage {
   d?: 1;
 }
 
+/** A control message for one user's sessions, on the control channel every node reads. */
+interface ControlEnvelope {
+  /** Origin node. */
+  n: string;
+  u: string;
+  c: ControlMessage;
+}
+
 // From this many recipients on, a frame goes once to every node instead of being routed per user.
 const EVERY_NODE_FROM = 32;
 
@@ -33,9 +41,16 @@ const EVERY_NODE_FROM = 32;
  * hosts. Each session gets a frame once. Publishes are issued in call order
  * on one connection and every node reads both channels on one connection, so
  * frames from one node to one user keep their order.
+ *
+ * Control messages (rare) skip the presence lookup, which may fail or be
+ * stale: each goes once on a control channel every node reads, in the same
+ * call order and on the same connections as frames. It has a channel of its
+ * own so that a node that does not know control messages never takes one for
+ * a frame.
  */
 export class RedisBus implements Bus {
   #chain: Promise<void> = Promise.resolve();
+  readonly #controlChannel: Buffer;
 
   constructor(
     private readonly pub: Redis,
@@ -47,11 +62,14 @@ export class RedisBus implements Bus {
     private readonly observer: BusObserver,
     private readonly log: Logger,
   ) {
-    sub.on('messageBuffer', (_channel: Buffer, message: Buffer) => this.#receive(message));
+    this.#controlChannel = Buffer.from(keys.everyNodeControl());
+    sub.on('messageBuffer', (channel: Buffer, message: Buffer) =>
+      channel.equals(this.#controlChannel) ? this.#receiveControl(message) : this.#receive(message),
+    );
   }
 
   async start(): Promise<void> {
-    await this.sub.subscribe(this.keys.inbox(this.nodeId), this.keys.everyNode());
+    await this.sub.subscribe(this.keys.inbox(this.nodeId), this.keys.everyNode(), this.keys.everyNodeControl());
   }
 
   publish(userIds: readonly string[], frame: string, options: DeliveryOptions = {}): void {
@@ -103,6 +121,26 @@ export class RedisBus implements Bus {
     });
   }
 
+  control(userId: string, message: ControlMessage): Promise<void> {
+    this.local.control(userId, { ...message, origin: this.nodeId });
+    const envelope: ControlEnvelope = { n: this.nodeId, u: userId, c: message };
+    const text = JSON.stringify(envelope);
+    let reply: Promise<unknown> = Promise.resolve();
+    // Issued in chain order, after the frames published before it; the chain does not wait for the reply.
+    const issued = (this.#chain = this.#chain.then(() => {
+      reply = this.pub.publish(this.keys.everyNodeControl(), text);
+    }));
+    return issued
+      .then(() => reply)
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          this.#failed(err as Error, 1);
+          throw err;
+        },
+      );
+  }
+
   #failed(err: Error, recipients: number): void {
     this.observer.failed();
     this.log.warn({ err: err.message, recipients }, 'cross-node publish failed; recipients catch up from history');
@@ -119,6 +157,19 @@ export class RedisBus implements Bus {
     // This node delivered its own frames when it published them.
     if (msg.n === this.nodeId) return;
     this.local.deliver(msg.u, msg.f, { exceptSession: msg.x, droppable: msg.d === 1 });
+  }
+
+  #receiveControl(raw: Buffer): void {
+    let msg: ControlEnvelope;
+    try {
+      msg = JSON.parse(raw.toString('utf8')) as ControlEnvelope;
+    } catch (err) {
+      this.log.error({ err }, 'unreadable control message');
+      return;
+    }
+    // This node applied its own control messages when it sent them.
+    if (msg.n === this.nodeId) return;
+    this.local.control(msg.u, { ...msg.c, origin: msg.n });
   }
 
   async close(): Promise<void> {

@@ -36,4 +36,9 @@ export class RedisKeys {
   everyNode(): string {
     return `${this.prefix}inbox:*all`;
   }
+
+  /** Pub/sub channel every node reads: control messages for one user's sessions. */
+  everyNodeControl(): string {
+    return `${this.prefix}control:*all`;
+  }
 }

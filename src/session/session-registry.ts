@@ -1,10 +1,12 @@
-import type { DeliveryOptions, LocalDelivery } from '../cluster/bus.js';
+import type { DeliveryOptions, EndSessions, LocalDelivery, ReceivedControl } from '../cluster/bus.js';
 
 export interface RegisteredSession {
   readonly id: string;
   readonly userId: string | null;
+  /** Sessions opened under one login share a group; without one a session is its own group. */
+  readonly group?: string | undefined;
   send(frame: string | Buffer, droppable?: boolean): void;
-  close(code: number): void;
+  close(code: number, reason?: string): void;
 }
 
 /**
@@ -48,6 +50,25 @@ export class SessionRegistry<S extends RegisteredSession = RegisteredSession> im
       const set = this.#byUser.get(userId);
       if (!set) continue;
       for (const s of set) if (s.id !== options.exceptSession) s.send(bytes, options.droppable);
+    }
+  }
+
+  control(userId: string, message: ReceivedControl): void {
+    switch (message.kind) {
+      case 'end-sessions':
+        return this.#endSessions(userId, message);
+      // A kind this node does not know (sent by a newer node) is ignored.
+    }
+  }
+
+  #endSessions(userId: string, m: EndSessions): void {
+    const set = this.#byUser.get(userId);
+    if (!set) return;
+    // Closing a session takes it out of the set: iterate over a copy.
+    for (const s of [...set]) {
+      if (s.id === m.exceptSession) continue;
+      if (m.session !== undefined && (s.group ?? s.id) !== m.session) continue;
+      s.close(m.code, m.reason);
     }
   }
 

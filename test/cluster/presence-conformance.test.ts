@@ -1,12 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { LocalPresence } from '../../src/cluster/local-presence.js';
 import { RedisPresence } from '../../src/cluster/redis-presence.js';
-import { RedisKeys } from '../../src/cluster/redis-keys.js';
 import type { Presence } from '../../src/cluster/presence.js';
 import { REDIS_URL } from '../helpers/node-process.js';
+import { redisScope } from '../helpers/redis-test.js';
 
 interface Impl {
   name: string;
@@ -27,17 +26,9 @@ if (REDIS_URL) {
   impls.push({
     name: 'redis',
     async make(n) {
-      const prefix = `t${randomUUID().slice(0, 8)}:`;
-      const conns = Array.from({ length: n }, () => new Redis(REDIS_URL as string));
-      const nodes = conns.map((c, i) => new RedisPresence(c, new RedisKeys(prefix), `n${i}`));
-      return {
-        nodes,
-        async close() {
-          const keys = await conns[0]!.keys(`${prefix}*`);
-          if (keys.length) await conns[0]!.del(...keys);
-          for (const c of conns) c.disconnect();
-        },
-      };
+      const scope = redisScope();
+      const nodes = Array.from({ length: n }, (_, i) => new RedisPresence(scope.connection(), scope.keys, `n${i}`));
+      return { nodes, close: () => scope.close() };
     },
   });
 }

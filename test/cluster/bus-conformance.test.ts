@@ -140,8 +140,10 @@ export function busSuite(name: string, createNodes: CreateNodes, { maxNodes }: {
         await close();
       }
     });
-  const crossNode = (title: string, count: number, body: (at: (i: number) => BusNode, all: BusNode[]) => Promise<void>) =>
-    multi ? run(title, count, body) : test(`[${name}] bus: ${title}`, { skip: 'one node only' }, () => {});
+  // Cases about a second node exist only for implementations that have one (the in-process bus is the whole cluster).
+  const crossNode = (title: string, count: number, body: (at: (i: number) => BusNode, all: BusNode[]) => Promise<void>) => {
+    if (multi) run(title, count, body);
+  };
 
   run('a frame reaches every session of the listed users on every node exactly once; others get nothing', 3, async (at, all) => {
     const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];

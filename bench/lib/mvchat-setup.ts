@@ -1,37 +1,24 @@
-import { expectOk, MvchatClient, type Ctrl } from './mvchat-client.js';
+import type { Ctrl, MvchatClient } from '../../client/index.js';
+import { mapLimit } from './pool.js';
+import { expectOk, openSetupClient } from './setup-client.js';
 import type { BenchUser } from './user-pool.js';
 
 /**
- * Sends requests back to back on one session (at most `window` unanswered).
- * The server handles one session's frames in order, so a `login` followed by
- * requests makes those requests run as that user.
+ * Sends requests back to back on one session (at most `window` unanswered),
+ * in list order. The server handles one session's frames in order, so a
+ * `login` followed by requests makes those requests run as that user.
  */
-async function pipeline(c: MvchatClient, requests: [string, unknown][], window = 100): Promise<Ctrl[]> {
-  const out: Ctrl[] = new Array<Ctrl>(requests.length);
-  let next = 0;
-  await new Promise<void>((resolve) => {
-    let done = 0;
-    const pump = () => {
-      while (next < requests.length && c.pending < window) {
-        const i = next++;
-        const [op, body] = requests[i]!;
-        c.requestCb(op, body, (ctrl) => {
-          out[i] = ctrl;
-          if (++done === requests.length) resolve();
-          else pump();
-        });
-      }
-    };
-    if (requests.length === 0) resolve();
-    pump();
+function pipeline(c: MvchatClient, requests: [string, unknown][], window = 100): Promise<Ctrl[]> {
+  return mapLimit(requests.length, window, (i) => {
+    const [op, body] = requests[i]!;
+    return c.request(op, body);
   });
-  return out;
 }
 
 /** A room owned by `members[0]` with every other user added; returns its id. */
 export async function createRoom(url: string, members: BenchUser[]): Promise<string> {
   const owner = members[0]!;
-  const c = await MvchatClient.connect(url);
+  const c = await openSetupClient(url);
   try {
     expectOk(await c.request('login', { scheme: 'token', secret: owner.token }), 'owner login');
     const conv = String(expectOk(await c.request('room', { id: 'new', action: 'create', desc: { public: { fn: 'bench room' } } }), 'room create').params?.conv);
@@ -45,7 +32,7 @@ export async function createRoom(url: string, members: BenchUser[]): Promise<str
 
 /** One DM per pair (users 2i and 2i+1); returns the conversation ids in pair order. */
 export async function createDmPairs(url: string, users: BenchUser[], pairs: number): Promise<string[]> {
-  const c = await MvchatClient.connect(url);
+  const c = await openSetupClient(url);
   try {
     const requests: [string, unknown][] = [];
     for (let i = 0; i < pairs; i++) {

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { atExit } from './children.js';
-import { basicSecret, expectOk, MvchatClient } from './mvchat-client.js';
+import { basicSecret } from '../../client/index.js';
 import { mapLimit } from './pool.js';
+import { expectOk, openSetupClient } from './setup-client.js';
 import { startTarget } from './servers.js';
 
 export interface BenchUser {
@@ -36,7 +37,7 @@ export const LOAD_ENV = {
  */
 export async function signUp(url: string, count: number, lanes = 6): Promise<BenchUser[]> {
   const run = randomUUID().slice(0, 6);
-  const sockets = await Promise.all(Array.from({ length: Math.min(lanes, count) }, () => MvchatClient.connect(url)));
+  const sockets = await Promise.all(Array.from({ length: Math.min(lanes, count) }, () => openSetupClient(url)));
   let next = 0;
   const users: BenchUser[] = new Array<BenchUser>(count);
   await Promise.all(

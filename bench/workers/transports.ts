@@ -1,6 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
 import type { TargetKind } from '../lib/servers.js';
-import { MvchatClient } from '../lib/mvchat-client.js';
+import { EnvelopeClient } from './envelope-client.js';
 import { parseText, readMarker } from '../lib/marker.js';
 
 export interface Target {
@@ -33,7 +33,7 @@ function content(text: string): { v: 1; text: string } {
 
 /** mvchat and the bare ws baseline share the envelope: `{id, op: body}` → ctrl. */
 async function openEnvelope(target: Target, spec: ClientSpec): Promise<LoadClient> {
-  const c = await MvchatClient.connect(target.url);
+  const c = await EnvelopeClient.connect(target.url);
   const reply =
     target.kind === 'mvchat'
       ? await c.request('login', { scheme: 'token', secret: spec.user.token })

@@ -1,35 +1,30 @@
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
+import { ConnectionClosedError, MvchatClient, WsSocket, basicSecret, type ServerFrame } from '../../client/index.js';
 
 export type Frame = Record<string, any>;
 
-/** A real WebSocket client speaking the protocol; records every frame it receives. */
+/**
+ * The protocol client for tests: records every frame it receives (replies
+ * included, in arrival order) so `waitFor` can also match frames that came
+ * before the call.
+ */
 export class TestClient {
   readonly frames: Frame[] = [];
   readonly closed: Promise<{ code: number; reason: string }>;
   #waiters: { pred: (f: Frame) => boolean; resolve: (f: Frame) => void }[] = [];
-  #nextId = 1;
 
-  private constructor(readonly ws: WebSocket) {
-    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
-    ws.on('message', (data) => {
-      const text = data.toString();
-      const frame = JSON.parse(text) as Frame;
-      this.frames.push(frame);
-      this.#waiters = this.#waiters.filter((w) => {
-        if (!w.pred(frame)) return true;
-        w.resolve(frame);
-        return false;
-      });
-    });
+  private constructor(
+    readonly client: MvchatClient,
+    readonly ws: WebSocket,
+  ) {
+    this.closed = client.closed;
+    client.onFrame((frame) => this.#record(frame), { replies: true });
   }
 
   static async connect(url: string, options: WebSocket.ClientOptions = {}): Promise<TestClient> {
-    const ws = new WebSocket(url, options);
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
-    return new TestClient(ws);
+    let socket: WsSocket | undefined;
+    const client = await MvchatClient.connect(url, { open: async (u, events) => (socket = await WsSocket.open(u, events, options)) });
+    return new TestClient(client, socket!.ws);
   }
 
   sendRaw(data: string | Buffer, binary = false): void {
@@ -37,15 +32,19 @@ export class TestClient {
   }
 
   send(frame: Frame): void {
-    this.ws.send(JSON.stringify(frame));
+    this.client.send(frame);
   }
 
   /** Sends `{id, [op]: body}` and resolves with the matching `ctrl`. */
   async request(op: string, body: unknown, timeoutMs = 10_000): Promise<Frame> {
-    const id = String(this.#nextId++);
-    const reply = this.waitFor((f) => f.ctrl?.id === id, timeoutMs);
-    this.send({ id, [op]: body });
-    return (await reply).ctrl;
+    const deadline = Date.now() + timeoutMs;
+    try {
+      return await this.client.request(op, body, { timeoutMs });
+    } catch (err) {
+      // A request on a socket that closed fails at its timeout, like any other wait here.
+      if (err instanceof ConnectionClosedError) await new Promise((resolve) => setTimeout(resolve, deadline - Date.now()));
+      throw this.#timedOut();
+    }
   }
 
   /** Resolves with the first frame (already received or future) matching `pred`. */
@@ -53,7 +52,7 @@ export class TestClient {
     const seen = this.frames.find(pred);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for a frame; got ${JSON.stringify(this.frames.slice(-5))}`)), timeoutMs);
+      const timer = setTimeout(() => reject(this.#timedOut()), timeoutMs);
       this.#waiters.push({ pred, resolve: (f) => (clearTimeout(timer), resolve(f)) });
     });
   }
@@ -65,10 +64,23 @@ export class TestClient {
   }
 
   close(): void {
-    this.ws.close();
+    this.client.close();
+  }
+
+  #record(frame: ServerFrame): void {
+    this.frames.push(frame);
+    this.#waiters = this.#waiters.filter((w) => {
+      if (!w.pred(frame)) return true;
+      w.resolve(frame);
+      return false;
+    });
+  }
+
+  #timedOut(): Error {
+    return new Error(`timed out waiting for a frame; got ${JSON.stringify(this.frames.slice(-5))}`);
   }
 }
 
 export function basic(name: string, password: string): string {
-  return Buffer.from(`${name}:${password}`).toString('base64');
+  return basicSecret(name, password);
 }

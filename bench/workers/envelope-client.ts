@@ -1,17 +1,17 @@
 import WebSocket from 'ws';
 
-export interface Ctrl {
+interface Ctrl {
   id?: string;
   code: number;
   text: string;
-  params?: Record<string, unknown>;
 }
 
 /**
- * A minimal protocol client: requests by id, everything else handed to `onFrame`
- * as raw text (workers look for their marker without parsing every frame).
+ * The load workers' own minimal codec (setup uses the client in client/):
+ * requests by id with callbacks, everything else handed to `onFrame` as raw
+ * text, so a worker looks for its marker without parsing every frame.
  */
-export class MvchatClient {
+export class EnvelopeClient {
   onFrame: (text: string) => void = () => {};
   #next = 1;
   #pending = new Map<string, (ctrl: Ctrl) => void>();
@@ -38,10 +38,10 @@ export class MvchatClient {
     });
   }
 
-  static connect(url: string): Promise<MvchatClient> {
+  static connect(url: string): Promise<EnvelopeClient> {
     const ws = new WebSocket(url, { perMessageDeflate: false });
     return new Promise((resolve, reject) => {
-      ws.once('open', () => resolve(new MvchatClient(ws)));
+      ws.once('open', () => resolve(new EnvelopeClient(ws)));
       ws.once('error', reject);
     });
   }
@@ -64,18 +64,4 @@ export class MvchatClient {
   close(): void {
     this.ws.close();
   }
-}
-
-export function basicSecret(name: string, password: string): string {
-  return Buffer.from(`${name}:${password}`).toString('base64');
-}
-
-export function ok(ctrl: Ctrl): boolean {
-  return ctrl.code >= 200 && ctrl.code < 300;
-}
-
-/** Throws with the server's answer unless the ctrl is a success. */
-export function expectOk(ctrl: Ctrl, what: string): Ctrl {
-  if (!ok(ctrl)) throw new Error(`${what}: ${ctrl.code} ${ctrl.text}`);
-  return ctrl;
 }

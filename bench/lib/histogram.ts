@@ -40,7 +40,9 @@ export class Histogram {
 
   toData(): HistogramData {
     const out: HistogramData = [];
-    this.counts.forEach((n, i) => n > 0 && out.push([i, n]));
+    this.counts.forEach((n, i) => {
+      if (n > 0) out.push([i, n]);
+    });
     return out;
   }
 

@@ -23,7 +23,7 @@ export async function createRoom(url: string, members: BenchUser[]): Promise<str
     expectOk(await c.request('login', { scheme: 'token', secret: owner.token }), 'owner login');
     const conv = String(expectOk(await c.request('room', { id: 'new', action: 'create', desc: { public: { fn: 'bench room' } } }), 'room create').params?.conv);
     const replies = await pipeline(c, members.slice(1).map((u) => ['room', { id: conv, action: 'invite', user: u.id }]));
-    replies.forEach((r) => expectOk(r, 'room invite'));
+    for (const r of replies) expectOk(r, 'room invite');
     return conv;
   } finally {
     c.close();
@@ -40,7 +40,7 @@ export async function createDmPairs(url: string, users: BenchUser[], pairs: numb
       requests.push(['dm', { user: users[2 * i + 1]!.id }]);
     }
     const replies = await pipeline(c, requests);
-    replies.forEach((r) => expectOk(r, 'dm setup'));
+    for (const r of replies) expectOk(r, 'dm setup');
     return replies.filter((_, i) => i % 2 === 1).map((r) => String(r.params?.conv));
   } finally {
     c.close();

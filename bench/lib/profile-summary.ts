@@ -56,7 +56,9 @@ export function summarizeProfile(file: string, top = 15): ProfileSummary {
     return known;
   };
   const selfUs = new Map<number, number>();
-  prof.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0)));
+  prof.samples.forEach((id, i) => {
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0));
+  });
   const byFn = new Map<string, { fn: string; where: string; us: number }>();
   const byOrigin = new Map<string, number>();
   let busy = 0;

@@ -74,7 +74,10 @@ export class RedisBus implements Bus {
 
   publish(userIds: readonly string[], frame: string, options: DeliveryOptions = {}): void {
     this.local.deliver(userIds, frame, options);
-    if (userIds.length >= EVERY_NODE_FROM) return this.#publishToEveryNode(userIds, frame, options);
+    if (userIds.length >= EVERY_NODE_FROM) {
+      this.#publishToEveryNode(userIds, frame, options);
+      return;
+    }
     // Lookups run in order, so remote publishes keep the order of calls.
     const started = performance.now();
     const routed = this.presence.nodesOf(userIds).catch((err: unknown) => err as Error);

@@ -1,4 +1,4 @@
-import { TokenError } from '../crypto/tokens.js';
+import { TokenError, type VerifiedToken } from '../crypto/tokens.js';
 import type { Deps } from '../runtime/deps.js';
 import type { UserRecord } from '../store/account-store.js';
 
@@ -13,7 +13,7 @@ export type TokenCheck = { ok: true; user: UserRecord } | { ok: false; reason: T
  * deleted or suspended, and not revoked by a later password change (§12 item 15).
  */
 export async function checkToken(deps: Pick<Deps, 'tokens' | 'stores'>, token: string): Promise<TokenCheck> {
-  let claims;
+  let claims: VerifiedToken;
   try {
     claims = await deps.tokens.verify(token);
   } catch (err) {

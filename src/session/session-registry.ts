@@ -56,7 +56,8 @@ export class SessionRegistry<S extends RegisteredSession = RegisteredSession> im
   control(userId: string, message: ReceivedControl): void {
     switch (message.kind) {
       case 'end-sessions':
-        return this.#endSessions(userId, message);
+        this.#endSessions(userId, message);
+        return;
       // A kind this node does not know (sent by a newer node) is ignored.
     }
   }

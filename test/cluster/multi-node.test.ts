@@ -122,7 +122,7 @@ test('presence across nodes: a watcher sees exactly one on per coming online and
     await watcher.client.waitFor(() => countOff() === expectedOn, 15_000);
     const seq = presSeq();
     assert.equal(seq.length, expectedOn * 2);
-    seq.forEach((what, i) => assert.equal(what, i % 2 === 0 ? 'on' : 'off', `frame ${i}`));
+    for (const [i, what] of seq.entries()) assert.equal(what, i % 2 === 0 ? 'on' : 'off', `frame ${i}`);
     const lastOff = watcher.client.frames.filter((f) => f.pres?.what === 'off').pop();
     assert.ok(lastOff?.pres.lastSeen);
 

@@ -95,7 +95,7 @@ for (const backend of backends()) {
       await expect({ conv, content: { v: 1, text: 'x' }, nonce: 'a\u0000b' }, 400, 'malformed message');
       await expect({ conv, content: { v: 1, text: 'x' }, seq: 'x' }, 202, 'ok'); // unknown keys ignored
       await expect({ conv: 5, content: { v: 1, text: 'x' } }, 400, 'malformed message');
-      await expect({ conv, content: { v: 1, text: 'x' }, replyTo: 9223372036854775807 }, 400, 'malformed message');
+      await expect({ conv, content: { v: 1, text: 'x' }, replyTo: 2 ** 63 }, 400, 'malformed message');
       await expect({ conv, content: { v: 1, text: 'x' }, nonce: 'n'.repeat(65) }, 400, 'malformed message');
       // Upper-case and bare-hex ids are the same conversation.
       await expect({ conv: conv.toUpperCase(), content: { v: 1, text: 'x' } }, 202, 'ok');

@@ -4,8 +4,7 @@ import { hashPassword, verifyPassword } from '../crypto/passwords.js';
 import { decodeBasicSecret } from '../domain/credentials.js';
 import { completeLogin, loginParams } from './shared/login-flow.js';
 import { invitesForSignUp, signUpInvite } from '../domain/invites.js';
-import type { Transaction } from 'kysely';
-import type { Database } from '../store/schema.js';
+import type { StoreTransaction } from '../store/database.js';
 import type { Redeemed } from '../store/invite-store.js';
 import { isEmailTakenError } from '../store/invite-store.js';
 import { newVerificationToken, sendVerificationMail } from '../mail/verification.js';
@@ -60,7 +59,7 @@ async function signUp(ctx: OpContext, body: AccBody) {
   // Step 13 commits with the account: the invites are claimed in its transaction, or nothing is written.
   const toRedeem = invite ? await invitesForSignUp(ctx.deps, invite) : [];
   let redeemed: Redeemed[] = [];
-  const redeem = async (trx: Transaction<Database>) => {
+  const redeem = async (trx: StoreTransaction) => {
     const r = await stores.invites.redeemIn(trx, toRedeem, id, new Date());
     if (r === 'gone') throw new InviteGone();
     redeemed = r;

@@ -1,5 +1,5 @@
 import type SqliteDatabase from 'better-sqlite3';
-import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, type Kysely, type Migration, type MigrationProvider, type Transaction } from 'kysely';
 import type { Codec } from './codec.js';
 import { columnTypes, type Dialect, type MigrationContext } from './migrations/column-types.js';
 import * as m001 from './migrations/001-reference-schema.js';
@@ -7,6 +7,9 @@ import * as m002 from './migrations/002-mvchat-additions.js';
 import * as m006 from './migrations/006-files.js';
 import * as m007 from './migrations/007-member-version.js';
 import type { Database } from './schema.js';
+
+/** A transaction a caller may join a store write to (sign-up redeeming its invites); opaque above the store. */
+export type StoreTransaction = Transaction<Database>;
 
 export interface Db {
   kysely: Kysely<Database>;

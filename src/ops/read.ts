@@ -16,6 +16,6 @@ export const read: UserOp<ReadBody> = {
   schema: object({ conv: uuidish, seq }),
   async handle(ctx, body) {
     return moveReceipt(ctx, body, 'read', (conv, s, ttl, at) =>
-      ctx.deps.stores.messages.markRead(conv, ctx.userId, s, { readAt: at, conversationTtl: ttl }));
+      ctx.deps.stores.receipts.markRead(conv, ctx.userId, s, { readAt: at, conversationTtl: ttl }));
   },
 };

@@ -15,6 +15,6 @@ export const recv: UserOp<RecvBody> = {
   failure: 'updateFailed',
   schema: object({ conv: uuidish, seq }),
   async handle(ctx, body) {
-    return moveReceipt(ctx, body, 'recv', (conv, s, _ttl, at) => ctx.deps.stores.messages.markReceived(conv, ctx.userId, s, at));
+    return moveReceipt(ctx, body, 'recv', (conv, s, _ttl, at) => ctx.deps.stores.receipts.markReceived(conv, ctx.userId, s, at));
   },
 };

@@ -17,7 +17,7 @@ export const clear: UserOp<ClearBody> = {
     const convId = convIdOrFail(body.conv);
     await activeMembershipOrFail(ctx, convId, ctx.userId);
     const seq = body.seq;
-    await step(ctx, 'updateFailed', () => ctx.deps.stores.conversations.setClearSeq(convId, ctx.userId, seq));
+    await step(ctx, 'updateFailed', () => ctx.deps.stores.membership.setClearSeq(convId, ctx.userId, seq));
     return ok({ conv: convId, seq, ts: nowTs() });
   },
 };

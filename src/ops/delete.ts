@@ -22,11 +22,11 @@ export const deleteOp: UserOp<DeleteBody> = {
     const now = new Date();
     const ts = formatTs(now);
     if (!body.forEveryone) {
-      await deps.stores.messages.hideFor(msg.id, userId, now);
+      await deps.stores.edits.hideFor(msg.id, userId, now);
       return ok({ conv, seq: seq, ts });
     }
     requireSender(msg, userId);
-    const changed = await deps.stores.messages.markDeleted(msg.id, now, false);
+    const changed = await deps.stores.edits.markDeleted(msg.id, now, false);
     if (!changed) return ok({ conv, seq: seq, ts });
     const frame = infoFrame({ conv, from: userId, what: 'delete', seq: seq, ts });
     return ok({ conv, seq: seq, ts }, () => broadcast(deps, conv, userId, frame, { exceptSession: ctx.session.id }));

@@ -33,7 +33,7 @@ export const edit: UserOp<EditBody> = {
 
     const sealed = sealContent(deps, ctx.log, body.content);
     const editedAt = formatTs(now);
-    const outcome = await deps.stores.messages.edit(conv, seq, {
+    const outcome = await deps.stores.edits.edit(conv, seq, {
       content: sealed.blob,
       keyId: sealed.keyId,
       head: (old) => editedHead(old, checked.mentions, editedAt),

@@ -22,7 +22,7 @@ export const pin: UserOp<PinBody> = {
   async handle(ctx, body) {
     if (!body.conv) fail('missingPinData');
     const convId = convIdOrFail(body.conv);
-    const { membership, conversations } = ctx.deps.stores;
+    const { membership, conversations, history } = ctx.deps.stores;
     const conv = await step(ctx, 'databaseError', () => membership.getConversation(convId));
     if (!conv) fail('conversationNotFound');
     const me = await step(ctx, 'databaseError', () => membership.getActiveMembership(convId, ctx.userId));
@@ -36,7 +36,7 @@ export const pin: UserOp<PinBody> = {
       const frame = infoFrame({ conv: convId, from: ctx.userId, what: 'unpin', ts: formatTs(at) });
       return ok({ conv: convId, unpinnedAt: formatTs(at) }, () => broadcast(ctx.deps, convId, ctx.userId, frame));
     }
-    const messageId = seq > 0 ? await step(ctx, 'databaseError', () => conversations.messageIdAt(convId, seq)) : null;
+    const messageId = seq > 0 ? await step(ctx, 'databaseError', () => history.messageIdAt(convId, seq)) : null;
     if (!messageId) fail('messageNotFound');
     await step(ctx, 'pinFailed', () => conversations.setPin(convId, { messageId, at, by: ctx.userId }));
     const frame = infoFrame({ conv: convId, from: ctx.userId, what: 'pin', seq, ts: formatTs(at) });

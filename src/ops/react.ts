@@ -21,7 +21,7 @@ export const react: UserOp<ReactBody> = {
     const emoji = body.emoji;
     await activeMembershipOrFail(ctx, conv, userId);
     const now = new Date();
-    const found = await deps.stores.messages.updateHead(conv, body.seq, (head) => toggleReaction(head, emoji, userId), now);
+    const found = await deps.stores.edits.updateHead(conv, body.seq, (head) => toggleReaction(head, emoji, userId), now);
     if (!found) fail('messageNotFound');
     const ts = formatTs(now);
     const frame = infoFrame({ conv, from: userId, what: 'react', seq: body.seq, emoji, ts });

@@ -11,6 +11,6 @@ export const read: UserOp<ReadBody> = {
   schema: ReadSchema,
   async handle(ctx, body) {
     return moveReceipt(ctx, body, 'read', (conv, s, ttl, at) =>
-      ctx.deps.stores.messages.markRead(conv, ctx.userId, s, { readAt: at, conversationTtl: ttl }));
+      ctx.deps.stores.receipts.markRead(conv, ctx.userId, s, { readAt: at, conversationTtl: ttl }));
   },
 };

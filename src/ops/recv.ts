@@ -10,6 +10,6 @@ export const recv: UserOp<RecvBody> = {
   failure: 'updateFailed',
   schema: RecvSchema,
   async handle(ctx, body) {
-    return moveReceipt(ctx, body, 'recv', (conv, s, _ttl, at) => ctx.deps.stores.messages.markReceived(conv, ctx.userId, s, at));
+    return moveReceipt(ctx, body, 'recv', (conv, s, _ttl, at) => ctx.deps.stores.receipts.markReceived(conv, ctx.userId, s, at));
   },
 };

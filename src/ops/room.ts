@@ -47,7 +47,7 @@ async function invite(ctx: UserOpContext, body: RoomBody): Promise<OpResult> {
   if (!managesRoom(me.role)) fail('onlyOwnerAdminInvite');
   const target = await step(ctx, 'databaseError', () => ctx.deps.stores.accounts.getUser(userId));
   if (!target || target.state === 'deleted') fail('userNotFound');
-  await step(ctx, 'addMemberFailed', () => ctx.deps.stores.conversations.addMember(convId, userId));
+  await step(ctx, 'addMemberFailed', () => ctx.deps.stores.membership.addMember(convId, userId));
   const ts = nowTs();
   const frame = infoFrame({ conv: convId, from: ctx.userId, what: 'member_joined', user: userId, ts });
   return ok({ conv: convId, user: userId, public: target.public ?? null, ts }, () => broadcast(ctx.deps, convId, ctx.userId, frame));
@@ -58,7 +58,7 @@ async function leave(ctx: UserOpContext, body: RoomBody): Promise<OpResult> {
   const convId = roomIdOrFail(body);
   const me = await roomMembershipOrFail(ctx, convId, ctx.userId);
   if (me.role === 'owner') fail('ownerCannotLeave');
-  const left = await step(ctx, 'leaveFailed', () => ctx.deps.stores.conversations.removeMember(convId, ctx.userId, ['admin', 'member']));
+  const left = await step(ctx, 'leaveFailed', () => ctx.deps.stores.membership.removeMember(convId, ctx.userId, ['admin', 'member']));
   if (!left) fail('notMember');
   const ts = nowTs();
   const frame = infoFrame({ conv: convId, from: ctx.userId, what: 'member_left', ts });
@@ -71,11 +71,11 @@ async function kick(ctx: UserOpContext, body: RoomBody): Promise<OpResult> {
   const userId = userIdOrFail(body.user ?? '');
   const me = await roomMembershipOrFail(ctx, convId, ctx.userId);
   if (!managesRoom(me.role)) fail('onlyOwnerAdminKick');
-  const { membership, conversations } = ctx.deps.stores;
+  const { membership } = ctx.deps.stores;
   const allowed = kickableRoles(me.role);
   const target = await step(ctx, 'databaseError', () => membership.getActiveMembership(convId, userId));
   if (!target || !allowed.includes(target.role)) refuseKick(me.role, target);
-  const removed = await step(ctx, 'kickFailed', () => conversations.removeMember(convId, userId, allowed));
+  const removed = await step(ctx, 'kickFailed', () => membership.removeMember(convId, userId, allowed));
   if (!removed) refuseKick(me.role, await step(ctx, 'databaseError', () => membership.getActiveMembership(convId, userId)));
   const ts = nowTs();
   const frame = infoFrame({ conv: convId, from: ctx.userId, what: 'member_kicked', user: userId, ts });
@@ -101,11 +101,11 @@ async function changeRole(ctx: UserOpContext, body: RoomBody): Promise<OpResult>
   const me = await roomMembershipOrFail(ctx, convId, ctx.userId);
   if (me.role !== 'owner') fail('onlyOwnerRoles');
   if (userId === ctx.userId) fail('cannotChangeOwnerRole');
-  const { membership, conversations } = ctx.deps.stores;
+  const { membership } = ctx.deps.stores;
   const target = await step(ctx, 'databaseError', () => membership.getActiveMembership(convId, userId));
   if (!target) fail('userNotMember');
   if (target.role === 'owner') fail('cannotChangeOwnerRole');
-  const changed = await step(ctx, 'changeRoleFailed', () => conversations.setRole(convId, userId, role));
+  const changed = await step(ctx, 'changeRoleFailed', () => membership.setRole(convId, userId, role));
   if (!changed) fail('userNotMember');
   const ts = nowTs();
   const frame = infoFrame({ conv: convId, from: ctx.userId, what: 'role_changed', user: userId, content: { role }, ts });

@@ -6,7 +6,7 @@ import { orderedPublisher } from '../domain/messages/ordered-publisher.js';
 import { fail } from '../protocol/errors.js';
 import { dataFrame } from '../protocol/frames.js';
 import { formatTs } from '../protocol/time.js';
-import { SendRefused, type Stored } from '../store/message-store.js';
+import { SendRefused, type Stored } from '../store/message-send-store.js';
 import { sendRefusal } from '../store/member-snapshot.js';
 import type { UserOp } from './op.js';
 import { SendSchema, type SendBody } from '../protocol/schemas/send.js';
@@ -41,7 +41,7 @@ export const send: UserOp<SendBody> = {
     let reserved: number | null = null;
     let stored: Stored;
     try {
-      stored = await deps.stores.messages.insert(
+      stored = await deps.stores.sends.insert(
         {
           conversationId: conv,
           from: userId,

@@ -22,7 +22,7 @@ export const unsend: UserOp<UnsendBody> = {
     const { conv, seq, msg } = await ownMessage(ctx, body, 'missingUnsendData');
     const now = new Date();
     if (now.getTime() - msg.createdAt.getTime() > UNSEND_WINDOW_MS) fail('unsendWindowExpired');
-    const changed = await deps.stores.messages.markDeleted(msg.id, now, true);
+    const changed = await deps.stores.edits.markDeleted(msg.id, now, true);
     const ts = formatTs(now);
     if (!changed) return ok({ conv, seq: seq, ts });
     const frame = infoFrame({ conv, from: userId, what: 'unsend', seq: seq, ts });

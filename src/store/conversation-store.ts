@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import type { Db } from './database.js';
-import type { ConversationRecord, MembershipRecord, MembershipStore, Role } from './membership-store.js';
+import type { ConversationRecord, MembershipRecord, MembershipStore } from './membership-store.js';
 
 /** Per-user flags of `dm {conv}`; absent keys are kept. */
 export interface MemberSettings {
@@ -28,17 +28,12 @@ export interface ConversationListing {
   pinnedSeq: number | null;
 }
 
-export interface Receipt {
-  userId: string;
-  readSeq: number;
-  recvSeq: number;
-}
-
 /**
- * Conversations and their memberships. Every change is atomic: DM creation
- * for one unordered pair yields exactly one conversation whatever the
- * concurrency; role-dependent removals and role changes are single
- * conditional statements, so a check cannot be outrun by a concurrent change.
+ * Conversations: creation, settings, the pin and the requester's listings.
+ * Every change is atomic: DM creation for one unordered pair yields exactly
+ * one conversation whatever the concurrency; per-user settings and
+ * room-wide changes apply together or not at all. Membership changes are in
+ * MembershipStore.
  */
 export class ConversationStore {
   constructor(
@@ -102,49 +97,6 @@ export class ConversationStore {
     return convId;
   }
 
-  /**
-   * Makes `userId` an active member. An active member keeps their role; a
-   * removed one comes back as `member` (§12 item 4).
-   */
-  async addMember(convId: string, userId: string): Promise<void> {
-    const now = new Date();
-    await this.db.kysely.insertInto('members')
-      .values({ conversation_id: convId, user_id: userId, role: 'member', created_at: now, updated_at: now })
-      .onConflict((oc) => oc.columns(['conversation_id', 'user_id']).doUpdateSet({
-        role: sql<string>`case when members.deleted_at is null then members.role else 'member' end`,
-        deleted_at: null,
-        updated_at: now,
-      }))
-      .execute();
-  }
-
-  /**
-   * Marks an active membership removed, only when its role is one of
-   * `removableRoles` at that instant. Returns false when nothing matched.
-   */
-  async removeMember(convId: string, userId: string, removableRoles: readonly Role[]): Promise<boolean> {
-    return this.db.kysely.transaction().execute(async (trx) => {
-      // The removal time is taken once the conversation row is ours (sends hold it while they allocate seqs):
-      // every message committed before the removal carries an earlier time, every later one skips the removed member.
-      if (this.db.dialect === 'postgres') await trx.selectFrom('conversations').select('id').where('id', '=', convId).forUpdate().execute();
-      const now = new Date();
-      const r = await trx.updateTable('members').set({ deleted_at: now, updated_at: now })
-        .where('conversation_id', '=', convId).where('user_id', '=', userId)
-        .where('deleted_at', 'is', null).where('role', 'in', [...removableRoles])
-        .executeTakeFirst();
-      return Number(r.numUpdatedRows) > 0;
-    });
-  }
-
-  /** Sets an active non-owner member's role; false when no such member. */
-  async setRole(convId: string, userId: string, role: Exclude<Role, 'owner'>): Promise<boolean> {
-    const r = await this.db.kysely.updateTable('members').set({ role, updated_at: new Date() })
-      .where('conversation_id', '=', convId).where('user_id', '=', userId)
-      .where('deleted_at', 'is', null).where('role', '!=', 'owner')
-      .executeTakeFirst();
-    return Number(r.numUpdatedRows) > 0;
-  }
-
   /** Applies the per-user settings and the conversation-wide changes together, or neither. */
   async updateSettings(convId: string, userId: string, member: MemberSettings, conv: RoomChanges = {}): Promise<void> {
     await this.db.kysely.transaction().execute(async (trx) => {
@@ -172,18 +124,6 @@ export class ConversationStore {
     if ('public' in ch) set.public = this.db.codec.toJson(ch.public);
     if (Object.keys(set).length === 0) return;
     await k.updateTable('conversations').set({ ...set, updated_at: new Date() }).where('id', '=', convId).execute();
-  }
-
-  async setClearSeq(convId: string, userId: string, seq: number): Promise<void> {
-    await this.db.kysely.updateTable('members').set({ clear_seq: seq, updated_at: new Date() })
-      .where('conversation_id', '=', convId).where('user_id', '=', userId).execute();
-  }
-
-  /** The id of the message with this seq in the conversation, deleted or not. */
-  async messageIdAt(convId: string, seq: number): Promise<string | null> {
-    const row = await this.db.kysely.selectFrom('messages').select('id')
-      .where('conversation_id', '=', convId).where('seq', '=', seq).executeTakeFirst();
-    return row?.id ?? null;
   }
 
   /** Replaces the pin (or clears it with `pin` null). */
@@ -232,13 +172,6 @@ export class ConversationStore {
     }));
   }
 
-  /** Read/delivery positions of the active members, in joining order. */
-  async receipts(convId: string): Promise<Receipt[]> {
-    const rows = await this.db.kysely.selectFrom('members').select(['user_id', 'read_seq', 'recv_seq'])
-      .where('conversation_id', '=', convId).where('deleted_at', 'is', null)
-      .orderBy('created_at').orderBy('user_id').execute();
-    return rows.map((r) => ({ userId: r.user_id, readSeq: r.read_seq, recvSeq: r.recv_seq }));
-  }
 }
 
 class DmRace extends Error {}

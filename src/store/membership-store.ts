@@ -1,4 +1,4 @@
-import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type Transaction } from 'kysely';
 import type { Db, SqliteHandle } from './database.js';
 import type { Database } from './schema.js';
 import { sendRefusal, snapshotFromRows, SnapshotCache, type MemberSnapshot, type SnapshotRow } from './member-snapshot.js';
@@ -42,8 +42,14 @@ const SNAPSHOT_SQL = `select c.type, c.member_version, m.user_id, m.blocked, m.d
 const VERSION_SQL = 'select member_version from conversations where id = ?';
 
 /**
- * Conversation and membership lookups shared by every conversation op.
+ * Conversation and membership lookups shared by every conversation op, the
+ * member snapshots the send path checks, and the membership writes.
  * "Active member" = a members row with deleted_at NULL (PROTOCOL §0).
+ * Writes are single conditional statements (or one transaction), so a role
+ * or activity check cannot be outrun by a concurrent change; a removal takes
+ * the conversation row first, so it orders against sends allocating seqs.
+ * Joining, leaving and blocking raise member_version (by trigger), which
+ * invalidates the cached snapshots here and on other nodes.
  */
 export class MembershipStore {
   readonly #snapshots = new SnapshotCache();
@@ -137,6 +143,55 @@ export class MembershipStore {
   /** The same read, synchronously, for code already running on the SQLite connection. */
   loadSnapshotSqlite(fast: SqliteHandle, conversationId: string): MemberSnapshot | null {
     return this.#remember(snapshotFromRows(conversationId, fast.prepare(SNAPSHOT_SQL).all(conversationId) as SnapshotRow[]));
+  }
+
+  /**
+   * Makes `userId` an active member. An active member keeps their role; a
+   * removed one comes back as `member` (§12 item 4).
+   */
+  async addMember(convId: string, userId: string): Promise<void> {
+    const now = new Date();
+    await this.db.kysely.insertInto('members')
+      .values({ conversation_id: convId, user_id: userId, role: 'member', created_at: now, updated_at: now })
+      .onConflict((oc) => oc.columns(['conversation_id', 'user_id']).doUpdateSet({
+        role: sql<string>`case when members.deleted_at is null then members.role else 'member' end`,
+        deleted_at: null,
+        updated_at: now,
+      }))
+      .execute();
+  }
+
+  /**
+   * Marks an active membership removed, only when its role is one of
+   * `removableRoles` at that instant. Returns false when nothing matched.
+   */
+  async removeMember(convId: string, userId: string, removableRoles: readonly Role[]): Promise<boolean> {
+    return this.db.kysely.transaction().execute(async (trx) => {
+      // The removal time is taken once the conversation row is ours (sends hold it while they allocate seqs):
+      // every message committed before the removal carries an earlier time, every later one skips the removed member.
+      if (this.db.dialect === 'postgres') await trx.selectFrom('conversations').select('id').where('id', '=', convId).forUpdate().execute();
+      const now = new Date();
+      const r = await trx.updateTable('members').set({ deleted_at: now, updated_at: now })
+        .where('conversation_id', '=', convId).where('user_id', '=', userId)
+        .where('deleted_at', 'is', null).where('role', 'in', [...removableRoles])
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    });
+  }
+
+  /** Sets an active non-owner member's role; false when no such member. */
+  async setRole(convId: string, userId: string, role: Exclude<Role, 'owner'>): Promise<boolean> {
+    const r = await this.db.kysely.updateTable('members').set({ role, updated_at: new Date() })
+      .where('conversation_id', '=', convId).where('user_id', '=', userId)
+      .where('deleted_at', 'is', null).where('role', '!=', 'owner')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  /** Sets the user's clear position; later history reads start after it. */
+  async setClearSeq(convId: string, userId: string, seq: number): Promise<void> {
+    await this.db.kysely.updateTable('members').set({ clear_seq: seq, updated_at: new Date() })
+      .where('conversation_id', '=', convId).where('user_id', '=', userId).execute();
   }
 
   #remember(s: MemberSnapshot | null): MemberSnapshot | null {

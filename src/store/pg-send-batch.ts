@@ -2,7 +2,8 @@ import { CompiledQuery, type Transaction } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import type { MessageHead } from '../protocol/message-head.js';
 import type { Database } from './schema.js';
-import type { NewMessage } from './message-store.js';
+import type { NewMessage } from './message-send-store.js';
+import { batchRefCtes, batchRefParams } from './message-refs.js';
 
 /** What one send stores (the member version is checked by the caller). */
 export type BatchedSend = Omit<NewMessage, 'memberVersion'>;
@@ -11,7 +12,7 @@ export type BatchedSend = Omit<NewMessage, 'memberVersion'>;
 const LOCK_SQL = 'select id from conversations where id = any($1::uuid[]) order by id for update';
 
 // Every send of the batch in one statement: seqs allocated per conversation in input order,
-// rows, mention and file index rows. Returns one row per input position (1-based `ord`).
+// rows, mention and file index rows (written by message-refs.ts). Returns one row per input position (1-based `ord`).
 const INSERT_SQL = `with input as (
     select * from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::bytea[], $5::int[], $6::text[], $7::bool[], $8::int[], $9::text[], $10::timestamptz[])
       with ordinality as t(conv, id, from_user, content, key_id, head, view_once, ttl, nonce, at, ord)
@@ -27,13 +28,7 @@ const INSERT_SQL = `with input as (
   ), stored as (
     insert into messages (id, conversation_id, seq, from_user_id, created_at, updated_at, content, content_key_id, head, view_once, view_once_ttl, nonce)
     select id, conv, seq, from_user, at, at, content, key_id, head::jsonb, view_once, ttl, nonce from numbered
-  ), mentioned as (
-    insert into message_mentions (message_id, user_id, conversation_id, created_at)
-    select n.id, mm.u, n.conv, n.at from unnest($11::int[], $12::uuid[]) as mm(ord, u) join numbered n on n.ord = mm.ord
-  ), referenced as (
-    insert into message_files (message_id, file_id, conversation_id)
-    select n.id, ff.f, n.conv from unnest($13::int[], $14::uuid[]) as ff(ord, f) join numbered n on n.ord = ff.ord
-  )
+  ), ${batchRefCtes(11)}
   select ord::int as ord, seq, member_version from numbered`;
 
 /**
@@ -50,14 +45,6 @@ export async function insertSendBatch(
   const convs = [...new Set(sends.map((s) => s.conversationId))];
   // One conversation: its single row lock is taken by the update itself, no order to keep.
   if (convs.length > 1) await trx.executeQuery(CompiledQuery.raw(LOCK_SQL, [convs]));
-  const mentionOrd: number[] = [];
-  const mentionUser: string[] = [];
-  const fileOrd: number[] = [];
-  const fileId: string[] = [];
-  sends.forEach((s, i) => {
-    for (const u of s.mentions) mentionOrd.push(i + 1), mentionUser.push(u);
-    for (const f of s.fileRefs) fileOrd.push(i + 1), fileId.push(f);
-  });
   const { rows } = await trx.executeQuery<{ ord: number; seq: number; member_version: number }>(
     CompiledQuery.raw(INSERT_SQL, [
       sends.map((s) => s.conversationId),
@@ -70,10 +57,7 @@ export async function insertSendBatch(
       sends.map((s) => s.viewOnceTtl),
       sends.map((s) => s.nonce),
       sends.map((s) => s.at),
-      mentionOrd,
-      mentionUser,
-      fileOrd,
-      fileId,
+      ...batchRefParams(sends),
     ]),
   );
   const out = new Array<{ seq: number; memberVersion: number }>(sends.length);

@@ -5,7 +5,10 @@ import type { MembershipStore } from './membership-store.js';
 import type { ConversationStore } from './conversation-store.js';
 import type { ContactStore } from './contact-store.js';
 import type { InviteStore } from './invite-store.js';
-import type { MessageStore } from './message-store.js';
+import type { MessageSendStore } from './message-send-store.js';
+import type { MessageHistoryStore } from './message-history-store.js';
+import type { MessageEditStore } from './message-edit-store.js';
+import type { ReceiptStore } from './receipt-store.js';
 import type { FileStore } from './file-store.js';
 import type { EmailVerificationStore } from './email-verification-store.js';
 
@@ -18,7 +21,14 @@ export interface Stores {
   conversations: ConversationStore;
   contacts: ContactStore;
   invites: InviteStore;
-  messages: MessageStore;
+  /** Storing new messages: the send path. */
+  sends: MessageSendStore;
+  /** Reads of stored messages: lookups, history pages, mentions. */
+  history: MessageHistoryStore;
+  /** Edits, reactions and deletes of stored messages. */
+  edits: MessageEditStore;
+  /** Read/delivery positions and the expiry reads start. */
+  receipts: ReceiptStore;
   files: FileStore;
   emailVerifications: EmailVerificationStore;
 }

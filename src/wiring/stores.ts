@@ -5,7 +5,10 @@ import { MembershipStore } from '../store/membership-store.js';
 import { ConversationStore } from '../store/conversation-store.js';
 import { ContactStore } from '../store/contact-store.js';
 import { InviteStore } from '../store/invite-store.js';
-import { MessageStore } from '../store/message-store.js';
+import { MessageSendStore } from '../store/message-send-store.js';
+import { MessageHistoryStore } from '../store/message-history-store.js';
+import { MessageEditStore } from '../store/message-edit-store.js';
+import { ReceiptStore } from '../store/receipt-store.js';
 import { FileStore } from '../store/file-store.js';
 import { EmailVerificationStore } from '../store/email-verification-store.js';
 import type { Stores } from '../store/stores.js';
@@ -22,7 +25,10 @@ export function createStores(db: Db): Stores {
     conversations: new ConversationStore(db, membership),
     contacts: new ContactStore(db),
     invites: new InviteStore(db),
-    messages: new MessageStore(db, membership),
+    sends: new MessageSendStore(db, membership),
+    history: new MessageHistoryStore(db),
+    edits: new MessageEditStore(db),
+    receipts: new ReceiptStore(db),
     files: new FileStore(db),
     emailVerifications: new EmailVerificationStore(db),
   };

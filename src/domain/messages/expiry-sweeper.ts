@@ -13,7 +13,7 @@ export const EXPIRY_SWEEP_MS = 2000;
  * notice, never the disappearance.
  */
 export async function sweepExpiredReads(deps: Deps): Promise<void> {
-  const due = await deps.stores.messages.expireDue(new Date(), BATCH);
+  const due = await deps.stores.receipts.expireDue(new Date(), BATCH);
   const ts = formatTs(new Date());
   for (const d of due) {
     deps.bus.publish([d.reader], infoFrame({ conv: d.conversationId, from: d.from, what: 'expired', seq: d.seq, ts }));

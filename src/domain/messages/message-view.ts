@@ -1,6 +1,6 @@
 import type { ContentCipher } from '../../crypto/content-cipher.js';
 import { formatTs } from '../../protocol/time.js';
-import type { MessageRecord } from '../../store/message-store.js';
+import type { MessageRecord } from '../../store/message-record.js';
 
 /**
  * History content (§3.8.3, [compat]): base64 of the JSON text the sender

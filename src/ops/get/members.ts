@@ -11,7 +11,7 @@ export async function getMembers(ctx: UserOpContext, body: GetBody): Promise<OpR
   const convId = convIdOrFail(body.conv);
   await activeMembershipOrFail(ctx, convId, ctx.userId);
   const members = await step(ctx, 'getMembersFailed', async () => {
-    const receipts = await ctx.deps.stores.conversations.receipts(convId);
+    const receipts = await ctx.deps.stores.receipts.ofConversation(convId);
     const users = await ctx.deps.stores.accounts.getUsers(receipts.map((r) => r.userId));
     const visible = receipts.flatMap((r) => {
       const u = users.get(r.userId);

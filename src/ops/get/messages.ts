@@ -15,7 +15,7 @@ export async function getMessages(ctx: UserOpContext, body: GetBody): Promise<Op
   if (!body.conv) fail('missingConv');
   const conv = convIdOrFail(body.conv);
   const member = await activeMembershipOrFail(ctx, conv, userId);
-  const rows = await step(ctx, 'getMessagesFailed', () => deps.stores.messages.history({
+  const rows = await step(ctx, 'getMessagesFailed', () => deps.stores.history.page({
     conversationId: conv,
     reader: userId,
     clearSeq: member.clearSeq,

@@ -9,6 +9,6 @@ export async function getReceipts(ctx: UserOpContext, body: GetBody): Promise<Op
   if (!body.conv) fail('missingConv');
   const convId = convIdOrFail(body.conv);
   await activeMembershipOrFail(ctx, convId, ctx.userId);
-  const receipts = await step(ctx, 'getReceiptsFailed', () => ctx.deps.stores.conversations.receipts(convId));
+  const receipts = await step(ctx, 'getReceiptsFailed', () => ctx.deps.stores.receipts.ofConversation(convId));
   return ok({ receipts: receipts.map((r) => ({ user: r.userId, readSeq: r.readSeq, recvSeq: r.recvSeq })) });
 }

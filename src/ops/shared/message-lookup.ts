@@ -1,5 +1,5 @@
 import { fail, type ErrorName } from '../../protocol/errors.js';
-import type { MessageRecord } from '../../store/message-store.js';
+import type { MessageRecord } from '../../store/message-record.js';
 import type { UserOpContext } from '../op.js';
 import { activeMembershipOrFail, convIdOrFail } from './guards.js';
 
@@ -18,7 +18,7 @@ export async function memberMessage(ctx: UserOpContext, body: { conv?: string; s
   if (!body.conv || body.seq === undefined || body.seq <= 0) fail(missing);
   const conv = convIdOrFail(body.conv);
   await activeMembershipOrFail(ctx, conv, ctx.userId);
-  const msg = await ctx.deps.stores.messages.find(conv, body.seq);
+  const msg = await ctx.deps.stores.history.find(conv, body.seq);
   if (!msg) fail('messageNotFound');
   return { conv, seq: body.seq, msg };
 }

@@ -2,7 +2,7 @@ import { fail } from '../../protocol/errors.js';
 import { infoFrame } from '../../protocol/frames.js';
 import { formatTs } from '../../protocol/time.js';
 import type { OpResult, UserOpContext } from '../op.js';
-import type { Receipts } from '../../store/message-store.js';
+import type { Receipts } from '../../store/receipt-store.js';
 import { broadcast } from '../../domain/fanout.js';
 import { activeMembershipOrFail, convIdOrFail } from './guards.js';
 

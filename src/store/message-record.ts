@@ -35,3 +35,22 @@ export function messageFromRow(c: Codec, row: Record<string, any>): MessageRecor
 export function headJson(c: Codec, head: MessageHead): string | null {
   return Object.keys(head).length > 0 ? c.toJson(head) : null;
 }
+
+/** A message about to be stored by a send. */
+export interface NewMessage {
+  conversationId: string;
+  from: string;
+  content: Buffer;
+  keyId: number;
+  head: MessageHead;
+  viewOnce: boolean;
+  viewOnceTtl: number | null;
+  nonce: string | null;
+  /** Distinct mentioned user ids, canonical form. */
+  mentions: readonly string[];
+  /** Distinct referenced file ids, canonical form. */
+  fileRefs: readonly string[];
+  at: Date;
+  /** The member version the sender was checked against; a different one at commit means checking again. */
+  memberVersion: number;
+}

@@ -6,26 +6,8 @@ import type { MessageHead } from '../protocol/message-head.js';
 import { sendRefusal, type MemberSnapshot } from './member-snapshot.js';
 import type { MembershipStore } from './membership-store.js';
 import { insertSendBatch } from './pg-send-batch.js';
-import { headJson } from './message-record.js';
+import { headJson, type NewMessage } from './message-record.js';
 import { insertRefsSqlite } from './message-refs.js';
-
-export interface NewMessage {
-  conversationId: string;
-  from: string;
-  content: Buffer;
-  keyId: number;
-  head: MessageHead;
-  viewOnce: boolean;
-  viewOnceTtl: number | null;
-  nonce: string | null;
-  /** Distinct mentioned user ids, canonical form. */
-  mentions: readonly string[];
-  /** Distinct referenced file ids, canonical form. */
-  fileRefs: readonly string[];
-  at: Date;
-  /** The member version the sender was checked against; a different one at commit means checking again. */
-  memberVersion: number;
-}
 
 export interface Stored {
   seq: number;
@@ -148,7 +130,7 @@ export class MessageSendStore {
       for (const p of batch) this.#insertPgAlone(p.m, p.onSeq).then(p.resolve, p.reject);
       return;
     }
-    batch.forEach((p, i) => p.resolve(results[i]!));
+    for (const [i, p] of batch.entries()) p.resolve(results[i]!);
   }
 
   /** One send in its own transaction; a nonce race answers with the winner's seq. */

@@ -2,7 +2,7 @@ import { CompiledQuery, type Transaction } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import type { MessageHead } from '../protocol/message-head.js';
 import type { Database } from './schema.js';
-import type { NewMessage } from './message-send-store.js';
+import type { NewMessage } from './message-record.js';
 import { batchRefCtes, batchRefParams } from './message-refs.js';
 
 /** What one send stores (the member version is checked by the caller). */

@@ -7,7 +7,7 @@ import { migrate, type Db } from '../../src/store/database.js';
 import { openDb } from '../../src/wiring/database.js';
 import { createStores } from '../../src/wiring/stores.js';
 import type { Stores } from '../../src/store/stores.js';
-import type { NewMessage } from '../../src/store/message-send-store.js';
+import type { NewMessage } from '../../src/store/message-record.js';
 import { backends, freshPgDatabase, PG_URL, type Backend } from './server.js';
 
 /** A migrated, empty database of the given kind, for store conformance suites. */

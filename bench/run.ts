@@ -72,7 +72,11 @@ async function main(): Promise<void> {
     const set = await sqliteDataSet(need, values['fresh-users']);
     ({ users, keys } = set);
     dataDir = set.dir;
-    log(set.reused ? `${need} users from an earlier run's sign-up (${set.dir}; --fresh-users to redo)` : `signed up ${need} users (acc new, Argon2) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    log(
+      set.reused
+        ? `${need} users from an earlier run's sign-up (${set.dir}; --fresh-users to redo)`
+        : `signed up ${need} users (acc new, Argon2) in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+    );
   }
 
   const ctx: BenchContext = {
@@ -139,4 +143,3 @@ main()
     killAll();
     process.exit(1);
   });
-

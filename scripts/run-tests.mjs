@@ -24,7 +24,10 @@ function reachable(url, defaultPort) {
   const u = new URL(url);
   return new Promise((resolve) => {
     const sock = createConnection({ host: u.hostname, port: Number(u.port || defaultPort) });
-    const done = (ok) => { sock.destroy(); resolve(ok); };
+    const done = (ok) => {
+      sock.destroy();
+      resolve(ok);
+    };
     sock.setTimeout(3000, () => done(false));
     sock.once('connect', () => done(true));
     sock.once('error', () => done(false));

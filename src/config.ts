@@ -80,9 +80,10 @@ function fileSettings(file: string | undefined): Source {
   if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`${file}: expected a mapping of settings`);
   const out: Source = {};
   for (const [k, v] of Object.entries(doc)) {
-    const name = k.toUpperCase().startsWith('MVCHAT_') || ['DATABASE_URL', 'REDIS_URL', 'NODE_ENV'].includes(k.toUpperCase())
-      ? k.toUpperCase()
-      : `MVCHAT_${k.toUpperCase()}`;
+    const name =
+      k.toUpperCase().startsWith('MVCHAT_') || ['DATABASE_URL', 'REDIS_URL', 'NODE_ENV'].includes(k.toUpperCase())
+        ? k.toUpperCase()
+        : `MVCHAT_${k.toUpperCase()}`;
     out[name] = Array.isArray(v) ? v.join(',') : String(v);
   }
   return out;
@@ -135,13 +136,18 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Config>
   const production = src.NODE_ENV === 'production';
   const dataDir = path.resolve(src.MVCHAT_DATA_DIR || './data');
 
-  const nums = Object.fromEntries(
-    (Object.keys(NUMBERS) as (keyof typeof NUMBERS)[]).map((name) => [NUMBERS[name][0], readNumber(src, name)]),
-  ) as Pick<Config, (typeof NUMBERS)[keyof typeof NUMBERS][0]>;
+  const nums = Object.fromEntries((Object.keys(NUMBERS) as (keyof typeof NUMBERS)[]).map((name) => [NUMBERS[name][0], readNumber(src, name)])) as Pick<
+    Config,
+    (typeof NUMBERS)[keyof typeof NUMBERS][0]
+  >;
 
-  const missing = ['MVCHAT_TOKEN_KEY', 'MVCHAT_ENCRYPTION_KEY'].filter((n) => !src[n] && !(n === 'MVCHAT_TOKEN_KEY' ? overrides.tokenKey : overrides.encryptionKeys));
+  const missing = ['MVCHAT_TOKEN_KEY', 'MVCHAT_ENCRYPTION_KEY'].filter(
+    (n) => !src[n] && !(n === 'MVCHAT_TOKEN_KEY' ? overrides.tokenKey : overrides.encryptionKeys),
+  );
   if (production && missing.length > 0) {
-    throw new ConfigError(`NODE_ENV=production requires ${missing.join(' and ')} (base64 key material; generate with: node -e "console.log(require('crypto').randomBytes(32).toString('base64'))")`);
+    throw new ConfigError(
+      `NODE_ENV=production requires ${missing.join(' and ')} (base64 key material; generate with: node -e "console.log(require('crypto').randomBytes(32).toString('base64'))")`,
+    );
   }
   const tokenKey = overrides.tokenKey ?? decodeBase64Key(src.MVCHAT_TOKEN_KEY ?? storedKey(dataDir, 'token.key'), 'MVCHAT_TOKEN_KEY', [-32]);
   const encryptionKeys = overrides.encryptionKeys ?? [
@@ -173,7 +179,10 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Config>
     port,
     tokenKey,
     encryptionKeys,
-    allowedOrigins: (src.MVCHAT_ALLOWED_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    allowedOrigins: (src.MVCHAT_ALLOWED_ORIGINS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     publicBaseUrl: (src.MVCHAT_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     smtpUrl: src.MVCHAT_SMTP_URL ?? null,
     mailFrom: src.MVCHAT_MAIL_FROM ?? 'mvchat <no-reply@localhost>',

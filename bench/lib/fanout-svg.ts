@@ -60,10 +60,14 @@ export function fanoutSvg(series: Record<string, StepPoint[]>, title: string): s
     const color = COLORS[name] ?? '#9467bd';
     const pts = points.filter((p) => Number.isFinite(p.p99));
     if (pts.length > 0) {
-      parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.map((p) => `${px(p.offeredDeliveries).toFixed(1)},${py(p.p99).toFixed(1)}`).join(' ')}"/>`);
+      parts.push(
+        `<polyline fill="none" stroke="${color}" stroke-width="2" points="${pts.map((p) => `${px(p.offeredDeliveries).toFixed(1)},${py(p.p99).toFixed(1)}`).join(' ')}"/>`,
+      );
       for (const p of pts) {
         const fill = p.passed ? color : '#fff';
-        parts.push(`<circle cx="${px(p.offeredDeliveries).toFixed(1)}" cy="${py(p.p99).toFixed(1)}" r="3.5" fill="${fill}" stroke="${color}" stroke-width="1.5"/>`);
+        parts.push(
+          `<circle cx="${px(p.offeredDeliveries).toFixed(1)}" cy="${py(p.p99).toFixed(1)}" r="3.5" fill="${fill}" stroke="${color}" stroke-width="1.5"/>`,
+        );
       }
     }
     const ly = M.top + 10 + row++ * 22;

@@ -48,7 +48,12 @@ export class LoadRun {
   ) {}
 
   /** Opens every client; resolves with how long that took and how many failed. */
-  static async open(servers: TargetServer[], specs: ClientSpec[], workers: number, concurrency = 50): Promise<{ run: LoadRun; seconds: number; opened: number; failed: number; cpu: CpuShare; firstError: string | null }> {
+  static async open(
+    servers: TargetServer[],
+    specs: ClientSpec[],
+    workers: number,
+    concurrency = 50,
+  ): Promise<{ run: LoadRun; seconds: number; opened: number; failed: number; cpu: CpuShare; firstError: string | null }> {
     const pool = WorkerPool.start(workers);
     const run = new LoadRun(pool, servers);
     await pool.all(() => ({ cmd: 'ping' as const })); // worker start-up is not part of the measurement

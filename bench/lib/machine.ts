@@ -29,7 +29,10 @@ export function describeMachine(): Machine {
   } catch {
     /* not Linux */
   }
-  const free = run('free', ['-h']).split('\n').find((l) => l.startsWith('Mem:'))?.split(/\s+/);
+  const free = run('free', ['-h'])
+    .split('\n')
+    .find((l) => l.startsWith('Mem:'))
+    ?.split(/\s+/);
   return {
     date: new Date().toISOString(),
     cpuModel,

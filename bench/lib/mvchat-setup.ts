@@ -22,7 +22,10 @@ export async function createRoom(url: string, members: BenchUser[]): Promise<str
   try {
     expectOk(await c.request('login', { scheme: 'token', secret: owner.token }), 'owner login');
     const conv = String(expectOk(await c.request('room', { id: 'new', action: 'create', desc: { public: { fn: 'bench room' } } }), 'room create').params?.conv);
-    const replies = await pipeline(c, members.slice(1).map((u) => ['room', { id: conv, action: 'invite', user: u.id }]));
+    const replies = await pipeline(
+      c,
+      members.slice(1).map((u) => ['room', { id: conv, action: 'invite', user: u.id }]),
+    );
     for (const r of replies) expectOk(r, 'room invite');
     return conv;
   } finally {

@@ -79,14 +79,22 @@ export function summarizeProfile(file: string, top = 15): ProfileSummary {
   return {
     file: path.relative(ROOT, path.resolve(file)),
     totalMs: Math.round(busy / 1000),
-    top: [...byFn.values()].sort((a, b) => b.us - a.us).slice(0, top).map((e) => ({ fn: e.fn, where: e.where, selfMs: Math.round(e.us / 1000), percent: pct(e.us) })),
-    byOrigin: [...byOrigin.entries()].sort((a, b) => b[1] - a[1]).slice(0, 10).map(([o, us]) => ({ fn: o, where: '', selfMs: Math.round(us / 1000), percent: pct(us) })),
+    top: [...byFn.values()]
+      .sort((a, b) => b.us - a.us)
+      .slice(0, top)
+      .map((e) => ({ fn: e.fn, where: e.where, selfMs: Math.round(e.us / 1000), percent: pct(e.us) })),
+    byOrigin: [...byOrigin.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 10)
+      .map(([o, us]) => ({ fn: o, where: '', selfMs: Math.round(us / 1000), percent: pct(us) })),
   };
 }
 
 export function profilesIn(dir: string): string[] {
   try {
-    return readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).map((f) => path.join(dir, f));
+    return readdirSync(dir)
+      .filter((f) => f.endsWith('.cpuprofile'))
+      .map((f) => path.join(dir, f));
   } catch {
     return [];
   }

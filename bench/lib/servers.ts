@@ -42,7 +42,11 @@ const SCRIPTS: Record<TargetKind, string[]> = {
 export function compileServers(): void {
   // Incremental: a second run on an unchanged tree compiles almost nothing.
   const tsc = path.join(ROOT, 'node_modules/typescript/bin/tsc');
-  const r = spawnSync(process.execPath, [tsc, '-p', path.join(ROOT, 'bench/tsconfig.json'), '--incremental', '--tsBuildInfoFile', path.join(ROOT, 'bench/build/.tsbuildinfo')], { stdio: 'inherit' });
+  const r = spawnSync(
+    process.execPath,
+    [tsc, '-p', path.join(ROOT, 'bench/tsconfig.json'), '--incremental', '--tsBuildInfoFile', path.join(ROOT, 'bench/build/.tsbuildinfo')],
+    { stdio: 'inherit' },
+  );
   if (r.status !== 0) throw new Error('tsc failed');
 }
 

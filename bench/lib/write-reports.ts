@@ -48,13 +48,25 @@ function checks(r: BenchResults): Check[] {
   }
   const d = r.scenarios.dm?.targets.mvchat;
   if (d) {
-    out.push({ goal: 'dm ≥ 10,000 acknowledged msg/s (embedded SQLite)', measured: `${fmt(d.saturated.ackedPerSec)} msg/s`, met: d.saturated.ackedPerSec >= 10_000 });
-    out.push({ goal: 'dm p99 < 50 ms at half that rate', measured: `${fmt(d.half.latency.p99, 1)} ms at ${fmt(d.half.offeredMsgs ?? 0)} msg/s`, met: d.half.latency.p99 < 50 });
+    out.push({
+      goal: 'dm ≥ 10,000 acknowledged msg/s (embedded SQLite)',
+      measured: `${fmt(d.saturated.ackedPerSec)} msg/s`,
+      met: d.saturated.ackedPerSec >= 10_000,
+    });
+    out.push({
+      goal: 'dm p99 < 50 ms at half that rate',
+      measured: `${fmt(d.half.latency.p99, 1)} ms at ${fmt(d.half.offeredMsgs ?? 0)} msg/s`,
+      met: d.half.latency.p99 < 50,
+    });
   }
   const c = r.scenarios.connect?.targets;
   if (c?.mvchat) {
     const bare = c['bare-ws']?.rssPerSocket ?? 0;
-    out.push({ goal: 'memory per idle socket ≤ 1.5× bare ws', measured: `${kib(c.mvchat.rssPerSocket)} vs ${kib(bare)} (${ratio(c.mvchat.rssPerSocket, bare)})`, met: bare > 0 ? c.mvchat.rssPerSocket <= 1.5 * bare : null });
+    out.push({
+      goal: 'memory per idle socket ≤ 1.5× bare ws',
+      measured: `${kib(c.mvchat.rssPerSocket)} vs ${kib(bare)} (${ratio(c.mvchat.rssPerSocket, bare)})`,
+      met: bare > 0 ? c.mvchat.rssPerSocket <= 1.5 * bare : null,
+    });
     out.push({ goal: 'token logins ≥ 2,000/s', measured: `${fmt(c.mvchat.loginsPerSec)}/s`, met: c.mvchat.loginsPerSec >= 2000 });
   }
   const cl = r.scenarios.cluster;
@@ -62,8 +74,16 @@ function checks(r: BenchResults): Check[] {
     const one = cl.targets['mvchat ×1'];
     const two = cl.targets['mvchat ×2'];
     if (one && two) {
-      out.push({ goal: 'cluster: two nodes ≥ 1.6× one node (dm)', measured: ratio(two.dm.saturated.ackedPerSec, one.dm.saturated.ackedPerSec), met: two.dm.saturated.ackedPerSec >= 1.6 * one.dm.saturated.ackedPerSec });
-      out.push({ goal: 'cluster: two nodes ≥ 1.6× one node (fanout)', measured: ratio(two.fanout.sustainable, one.fanout.sustainable), met: two.fanout.sustainable >= 1.6 * one.fanout.sustainable });
+      out.push({
+        goal: 'cluster: two nodes ≥ 1.6× one node (dm)',
+        measured: ratio(two.dm.saturated.ackedPerSec, one.dm.saturated.ackedPerSec),
+        met: two.dm.saturated.ackedPerSec >= 1.6 * one.dm.saturated.ackedPerSec,
+      });
+      out.push({
+        goal: 'cluster: two nodes ≥ 1.6× one node (fanout)',
+        measured: ratio(two.fanout.sustainable, one.fanout.sustainable),
+        met: two.fanout.sustainable >= 1.6 * one.fanout.sustainable,
+      });
     }
   }
   return out;
@@ -114,7 +134,19 @@ function dmSection(d: DmResult): string {
     '',
     `${fmt(2 * d.pairs)} users, each sending to their partner with one message in flight for ${d.seconds} s (the most the server acknowledges), then open loop at half that rate for ${d.seconds} s. mvchat stores (and encrypts) every message before the acknowledgement; the baselines store nothing.`,
     '',
-    table(['server', 'acknowledged msg/s', 'delivered msg/s', 'vs bare ws / Socket.IO', 'p50 / p99 at max', 'p50 / p99 at half rate', 'lost / refused', 'CPU server / workers'], rows),
+    table(
+      [
+        'server',
+        'acknowledged msg/s',
+        'delivered msg/s',
+        'vs bare ws / Socket.IO',
+        'p50 / p99 at max',
+        'p50 / p99 at half rate',
+        'lost / refused',
+        'CPU server / workers',
+      ],
+      rows,
+    ),
   ].join('\n');
 }
 
@@ -159,7 +191,10 @@ function clusterSection(c: ClusterResult): string {
     '',
     `mvchat nodes share one PostgreSQL database and Redis; Socket.IO nodes use @socket.io/redis-adapter. Clients alternate between nodes, so with two nodes each DM pair spans both and half of every room's deliveries cross Redis. dm: ${fmt(c.pairs)} pairs; fanout: a room of ${fmt(c.members)}.`,
     '',
-    table(['setup', 'dm acknowledged msg/s', 'dm p99 at half rate', 'dm vs one node', 'fanout deliveries/s', 'fanout vs one node', 'CPU nodes / workers (dm)'], rows),
+    table(
+      ['setup', 'dm acknowledged msg/s', 'dm p99 at half rate', 'dm vs one node', 'fanout deliveries/s', 'fanout vs one node', 'CPU nodes / workers (dm)'],
+      rows,
+    ),
   ].join('\n');
 }
 
@@ -168,7 +203,12 @@ function profileSection(profiles: Record<string, ProfileSummary[]>): string {
   for (const [name, list] of Object.entries(profiles)) {
     for (const p of list) {
       parts.push('', `### ${name} (${fmt(p.totalMs)} ms busy)`, '', `By origin: ${p.byOrigin.map((o) => `${o.fn} ${o.percent}%`).join(', ')}.`, '');
-      parts.push(table(['self %', 'function', 'where'], p.top.slice(0, 12).map((e) => [`${e.percent}%`, `\`${e.fn}\``, e.where || '—'])));
+      parts.push(
+        table(
+          ['self %', 'function', 'where'],
+          p.top.slice(0, 12).map((e) => [`${e.percent}%`, `\`${e.fn}\``, e.where || '—']),
+        ),
+      );
     }
   }
   return parts.join('\n');
@@ -186,14 +226,17 @@ export function markdown(r: BenchResults): string {
     '',
     '## Machine',
     '',
-    table(['', ''], [
-      ['CPU', `${m.cpuModel}, ${m.nproc} cores (\`nproc\`)`],
-      ['memory', m.memory],
-      ['Node.js', m.node],
-      ['OS', m.os],
-      ['source', m.commit ?? 'not recorded'],
-      ['load average at start', m.loadAverage.join(', ')],
-    ]),
+    table(
+      ['', ''],
+      [
+        ['CPU', `${m.cpuModel}, ${m.nproc} cores (\`nproc\`)`],
+        ['memory', m.memory],
+        ['Node.js', m.node],
+        ['OS', m.os],
+        ['source', m.commit ?? 'not recorded'],
+        ['load average at start', m.loadAverage.join(', ')],
+      ],
+    ),
     '',
     `Everything runs on this one machine over loopback: the server, ${r.workers} load-generator processes (\`bench/workers/load-worker.ts\`, forked), and the baselines. Each figure comes with the CPU the server and each worker used (% of one core), so you can tell which side ran out. With few cores the generator competes with the server: the absolute numbers are a floor and repeated runs on a shared machine differ by up to a third; the ratios to the baselines measured in the same run on the same machine are the figures to compare.`,
     '',
@@ -201,7 +244,12 @@ export function markdown(r: BenchResults): string {
     '',
     '## Against the targets',
     '',
-    list.length > 0 ? table(['target', 'measured', 'met'], list.map((c) => [c.goal, c.measured, c.met === null ? 'n/a' : c.met ? 'yes' : '**no**'])) : 'No target could be checked in this run.',
+    list.length > 0
+      ? table(
+          ['target', 'measured', 'met'],
+          list.map((c) => [c.goal, c.measured, c.met === null ? 'n/a' : c.met ? 'yes' : '**no**']),
+        )
+      : 'No target could be checked in this run.',
     '',
     '### Reading these figures',
     '',
@@ -221,7 +269,7 @@ export function markdown(r: BenchResults): string {
     '',
     '- Latency is send→deliver: the sender writes its wall-clock time (µs) into the message text; the receiving worker subtracts it from its own clock (same machine, same clock). Acknowledgement latency is measured separately by the sender.',
     '- Open-loop steps send on the clock whatever the replies do; a message that gets no reply within 15 s, a refusal (non-2xx) or a closed socket fails the step. Deliveries are counted per step; after sending, the run waits until all expected deliveries arrived or none came for a second.',
-    "- The server runs with `MVCHAT_AUTH_LIMIT=0` and `MVCHAT_FRAME_RATE=100000` so that abuse limits do not cap the load; everything else is the embedded default (SQLite in a temp folder, at-rest encryption on).",
+    '- The server runs with `MVCHAT_AUTH_LIMIT=0` and `MVCHAT_FRAME_RATE=100000` so that abuse limits do not cap the load; everything else is the embedded default (SQLite in a temp folder, at-rest encryption on).',
     '- Users are signed up with `acc new` (Argon2, 64 MiB) into one data folder, kept in the temp folder between runs, and that folder is copied for every mvchat server, so every scenario starts from the same state. The cluster scenario signs up its own users on PostgreSQL (fewer, for time) and copies that database (`CREATE DATABASE … TEMPLATE`) per setup.',
     '- Fanout steps start with an unrecorded warm-up step; a step that fails on latency alone (nothing lost) is measured once more before the ramp stops, since the machine may be shared.',
     r.profiles && Object.keys(r.profiles).length > 0

@@ -26,9 +26,7 @@ export interface ClusterRun {
   fanout: RampResult;
 }
 
-export type ClusterResult =
-  | { skipped: string }
-  | { pairs: number; members: number; targets: Record<string, ClusterRun> };
+export type ClusterResult = { skipped: string } | { pairs: number; members: number; targets: Record<string, ClusterRun> };
 
 export function clusterUsers(quick: boolean): ClusterSizes {
   return quick ? { users: 20, pairs: 10, members: 20, dmMs: 500, stepMs: 300 } : { users: 500, pairs: 250, members: 500, dmMs: 5000, stepMs: 2000 };
@@ -46,7 +44,9 @@ async function startNodes(kind: TargetKind, count: number, env: Record<string, s
   const nodes: TargetServer[] = [];
   try {
     for (let i = 0; i < count; i++) {
-      nodes.push(await startTarget(kind, { label: `${kind} node ${i + 1}`, env: { ...env, REDIS_URL, MVCHAT_REDIS_PREFIX: prefix, MVCHAT_DATA_DIR: dataDir() } }));
+      nodes.push(
+        await startTarget(kind, { label: `${kind} node ${i + 1}`, env: { ...env, REDIS_URL, MVCHAT_REDIS_PREFIX: prefix, MVCHAT_DATA_DIR: dataDir() } }),
+      );
     }
     return nodes;
   } catch (err) {

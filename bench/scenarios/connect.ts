@@ -42,7 +42,11 @@ export async function connect(ctx: BenchContext): Promise<ConnectResult> {
     try {
       const before = await server.memory();
       // Users are reused round robin: sign-up is slow by design, and a session costs the same either way.
-      const specs: ClientSpec[] = Array.from({ length: sockets }, (_, g) => ({ user: users[g % users.length]!, convs: [`bench-user-${g % users.length}`], node: 0 }));
+      const specs: ClientSpec[] = Array.from({ length: sockets }, (_, g) => ({
+        user: users[g % users.length]!,
+        convs: [`bench-user-${g % users.length}`],
+        node: 0,
+      }));
       const opened = await LoadRun.open([server], specs, ctx.workers, 100);
       try {
         await new Promise((r) => setTimeout(r, idleMs(ctx.quick)));

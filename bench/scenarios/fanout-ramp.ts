@@ -41,8 +41,19 @@ export async function rampFanout(run: LoadRun, senders: Sender[], members: numbe
     // A latency spike alone (nothing lost) gets one more try: the machine may be shared.
     if (p.latency.p99 > P99_LIMIT_MS && p.lost === 0 && p.failed === 0 && p.closedClients === 0) p = await measure();
     const passed = p.lost === 0 && p.failed === 0 && p.closedClients === 0 && p.latency.p99 <= P99_LIMIT_MS;
-    points.push({ offeredDeliveries: offered, deliveredPerSec: p.deliveredPerSec, p50: p.latency.p50, p99: p.latency.p99, lost: p.lost, failed: p.failed, passed, cpu: p.cpu });
-    log(`    offered ${fmt(offered)} deliveries/s (${fmt(rate, 1)} msg/s): delivered ${fmt(p.deliveredPerSec)}/s p50 ${fmt(p.latency.p50, 1)} ms p99 ${fmt(p.latency.p99, 1)} ms lost ${p.lost} failed ${p.failed} closed ${p.closedClients} cpu server ${p.cpu.server.join('+')}% workers ${p.cpu.workers.join('+')}%${passed ? '' : '  <- limit'}`);
+    points.push({
+      offeredDeliveries: offered,
+      deliveredPerSec: p.deliveredPerSec,
+      p50: p.latency.p50,
+      p99: p.latency.p99,
+      lost: p.lost,
+      failed: p.failed,
+      passed,
+      cpu: p.cpu,
+    });
+    log(
+      `    offered ${fmt(offered)} deliveries/s (${fmt(rate, 1)} msg/s): delivered ${fmt(p.deliveredPerSec)}/s p50 ${fmt(p.latency.p50, 1)} ms p99 ${fmt(p.latency.p99, 1)} ms lost ${p.lost} failed ${p.failed} closed ${p.closedClients} cpu server ${p.cpu.server.join('+')}% workers ${p.cpu.workers.join('+')}%${passed ? '' : '  <- limit'}`,
+    );
     if (!passed) break;
     sustainable = Math.max(sustainable, p.deliveredPerSec);
   }

@@ -125,7 +125,13 @@ async function load(cmd: Extract<WorkerCommand, { cmd: 'load' }>): Promise<void>
 
 function collect(phase: number): void {
   const s = phaseStats(phase);
-  reply({ cmd: 'collect', delivered: s.delivered, latency: s.latency.toData(), closedClients: clients.filter((c) => c !== null && !c.isOpen).length, cpuMs: cpuMs() });
+  reply({
+    cmd: 'collect',
+    delivered: s.delivered,
+    latency: s.latency.toData(),
+    closedClients: clients.filter((c) => c !== null && !c.isOpen).length,
+    cpuMs: cpuMs(),
+  });
 }
 
 process.on('message', (msg: WorkerCommand) => {

@@ -35,7 +35,11 @@ export class NodeHeartbeat {
   }
 
   async beat(): Promise<void> {
-    await this.redis.multi().sadd(this.keys.nodes, this.nodeId).set(this.keys.alive(this.nodeId), String(Date.now()), 'PX', Math.floor(this.ttlMs * 0.6)).exec();
+    await this.redis
+      .multi()
+      .sadd(this.keys.nodes, this.nodeId)
+      .set(this.keys.alive(this.nodeId), String(Date.now()), 'PX', Math.floor(this.ttlMs * 0.6))
+      .exec();
   }
 
   async sweep(onOffline: (userIds: string[]) => Promise<void>): Promise<void> {

@@ -28,8 +28,7 @@ function mediaToken(item: unknown): string {
   const type = typeof m.type === 'string' ? m.type : '';
   const label = Object.hasOwn(TYPE_LABELS, type) ? TYPE_LABELS[type] : type.toUpperCase();
   const embed = isRecord(m.embed) ? m.embed : {};
-  const name =
-    nonEmptyString(m.name) ?? nonEmptyString(embed.title) ?? nonEmptyString(embed.url) ?? 'attachment';
+  const name = nonEmptyString(m.name) ?? nonEmptyString(embed.title) ?? nonEmptyString(embed.url) ?? 'attachment';
   return `[${label || 'FILE'} '${name}']`;
 }
 

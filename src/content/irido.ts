@@ -19,9 +19,7 @@ export interface Mention {
   length?: number;
 }
 
-export type ContentCheck =
-  | { ok: true; mentions: Mention[]; fileRefs: string[] }
-  | { ok: false; error: string };
+export type ContentCheck = { ok: true; mentions: Mention[]; fileRefs: string[] } | { ok: false; error: string };
 
 export const MAX_MEDIA = 10;
 export const MAX_MENTIONS = 50;

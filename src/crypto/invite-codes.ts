@@ -11,9 +11,7 @@ const MIN_KEY_BYTES = 32;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 const BASE64_PADDED = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-export type InviteVerification =
-  | { status: 'ok'; issuedAt: Date; inviterUsername: string; email: string }
-  | { status: 'expired' | 'invalid' };
+export type InviteVerification = { status: 'ok'; issuedAt: Date; inviterUsername: string; email: string } | { status: 'expired' | 'invalid' };
 
 function checkKey(key: Buffer): void {
   if (key.length < MIN_KEY_BYTES) throw new Error(`invite key must be at least ${MIN_KEY_BYTES} bytes`);
@@ -23,12 +21,7 @@ function hmac(key: Buffer, data: Buffer | string): Buffer {
   return createHmac('sha256', key).update(data).digest();
 }
 
-export function createInviteToken(
-  key: Buffer,
-  inviterUsername: string,
-  email: string,
-  now = new Date(),
-): { token: string; code: string } {
+export function createInviteToken(key: Buffer, inviterUsername: string, email: string, now = new Date()): { token: string; code: string } {
   checkKey(key);
   // Byte truncation like the reference, even if it splits a UTF-8 sequence.
   const name = Buffer.from(inviterUsername, 'utf8').subarray(0, 255);

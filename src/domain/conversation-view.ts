@@ -8,11 +8,7 @@ import type { Deps } from '../runtime/deps.js';
  * summary when that user exists and is not deleted. `unread` never goes
  * negative (§12 item 8).
  */
-export function conversationItem(
-  l: ConversationListing,
-  peer: UserSummary | undefined,
-  opts: { withPrivate: boolean },
-): Record<string, unknown> {
+export function conversationItem(l: ConversationListing, peer: UserSummary | undefined, opts: { withPrivate: boolean }): Record<string, unknown> {
   const c = l.conversation;
   const m = l.membership;
   const item: Record<string, unknown> = {

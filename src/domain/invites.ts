@@ -1,12 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  INVITE_CODE_PATTERN,
-  INVITE_TTL_SECONDS,
-  createInviteToken,
-  openInviteToken,
-  sealInviteToken,
-  verifyInviteToken,
-} from '../crypto/invite-codes.js';
+import { INVITE_CODE_PATTERN, INVITE_TTL_SECONDS, createInviteToken, openInviteToken, sealInviteToken, verifyInviteToken } from '../crypto/invite-codes.js';
 import { maskEmail, type Logger } from '../logger.js';
 import { displayName, inviteLink, inviteMail } from '../mail/templates.js';
 import { fail, type ErrorName } from '../protocol/errors.js';
@@ -76,7 +69,16 @@ export async function createInvite(deps: Deps, log: Logger, inviterId: string, e
     log.error({ err }, 'invite code generation failed');
     return fail('generateInviteFailed');
   }
-  const invite = { id: randomUUID(), inviterId, code, sealedToken: sealed, email, name, createdAt: now, expiresAt: new Date(now.getTime() + INVITE_TTL_SECONDS * 1000) };
+  const invite = {
+    id: randomUUID(),
+    inviterId,
+    code,
+    sealedToken: sealed,
+    email,
+    name,
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + INVITE_TTL_SECONDS * 1000),
+  };
   try {
     await stores.invites.insert(invite);
   } catch (err) {

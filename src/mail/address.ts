@@ -15,7 +15,7 @@ export function parseEmailAddress(input: string): string | null {
   if (CONTROL.test(input)) return null;
   const text = input.trim().toLowerCase();
   const named = NAME_FORM.exec(text);
-  const addr = (named ? named[2] ?? '' : text).trim();
+  const addr = (named ? (named[2] ?? '') : text).trim();
   if (addr.length > MAX_EMAIL_CHARS || !ADDRESS.test(addr)) return null;
   return addr;
 }

@@ -46,30 +46,27 @@ export function inviteMail(p: { to: string; inviterName: string; inviteeName: st
     'The code is valid for 7 days. If you did not expect this invitation, you can ignore this mail.',
     '',
   ].join('\n');
-  const html = page([
-    `<p>${escapeHtml(greeting)}</p>`,
-    `<p><strong>${escapeHtml(p.inviterName)}</strong> invited you to chat on ${PRODUCT_NAME}.</p>`,
-    `<p>Your invite code: <code style="font-size:1.3em">${escapeHtml(p.code)}</code></p>`,
-    `<p><a href="${escapeHtml(p.link)}">Join ${PRODUCT_NAME}</a></p>`,
-    '<p style="color:#666">The code is valid for 7 days. If you did not expect this invitation, you can ignore this mail.</p>',
-  ].join('\n'));
+  const html = page(
+    [
+      `<p>${escapeHtml(greeting)}</p>`,
+      `<p><strong>${escapeHtml(p.inviterName)}</strong> invited you to chat on ${PRODUCT_NAME}.</p>`,
+      `<p>Your invite code: <code style="font-size:1.3em">${escapeHtml(p.code)}</code></p>`,
+      `<p><a href="${escapeHtml(p.link)}">Join ${PRODUCT_NAME}</a></p>`,
+      '<p style="color:#666">The code is valid for 7 days. If you did not expect this invitation, you can ignore this mail.</p>',
+    ].join('\n'),
+  );
   return { to: p.to, subject: `${p.inviterName} invited you to chat on ${PRODUCT_NAME}`, text, html };
 }
 
 /** The verification mail (PROTOCOL §5.14). */
 export function verificationMail(p: { to: string; link: string; expiryHours: number }): MailMessage {
-  const text = [
-    'Please confirm your email address by opening this link:',
-    '',
-    p.link,
-    '',
-    `The link is valid for ${p.expiryHours} hours.`,
-    '',
-  ].join('\n');
-  const html = page([
-    '<p>Please confirm your email address.</p>',
-    `<p><a href="${escapeHtml(p.link)}">Verify your email address</a></p>`,
-    `<p style="color:#666">The link is valid for ${p.expiryHours} hours.</p>`,
-  ].join('\n'));
+  const text = ['Please confirm your email address by opening this link:', '', p.link, '', `The link is valid for ${p.expiryHours} hours.`, ''].join('\n');
+  const html = page(
+    [
+      '<p>Please confirm your email address.</p>',
+      `<p><a href="${escapeHtml(p.link)}">Verify your email address</a></p>`,
+      `<p style="color:#666">The link is valid for ${p.expiryHours} hours.</p>`,
+    ].join('\n'),
+  );
   return { to: p.to, subject: 'Verify your email address', text, html };
 }

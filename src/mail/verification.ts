@@ -11,9 +11,12 @@ export function newVerificationToken(expiryHours: number, now = new Date()): { t
 
 /** Queues the verification mail for `email` (background; never delays the caller). */
 export function sendVerificationMail(mailer: Mailer, config: Pick<Config, 'publicBaseUrl' | 'verificationExpiryHours'>, email: string, token: string): void {
-  mailer.send('verification', verificationMail({
-    to: email,
-    link: verificationLink(config.publicBaseUrl, token),
-    expiryHours: config.verificationExpiryHours,
-  }));
+  mailer.send(
+    'verification',
+    verificationMail({
+      to: email,
+      link: verificationLink(config.publicBaseUrl, token),
+      expiryHours: config.verificationExpiryHours,
+    }),
+  );
 }

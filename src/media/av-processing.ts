@@ -31,7 +31,10 @@ let available: Promise<boolean> | undefined;
 
 /** Whether ffprobe and ffmpeg can be run here (checked once per process). */
 export function ffmpegAvailable(): Promise<boolean> {
-  available ??= Promise.all([run('ffprobe', ['-version'], 10_000), run('ffmpeg', ['-version'], 10_000)]).then(() => true, () => false);
+  available ??= Promise.all([run('ffprobe', ['-version'], 10_000), run('ffmpeg', ['-version'], 10_000)]).then(
+    () => true,
+    () => false,
+  );
   return available;
 }
 
@@ -49,7 +52,9 @@ interface ProbeStream {
  * the file or finds no stream of the expected kind.
  */
 export async function processAudioVideo(filePath: string, kind: 'audio' | 'video', timeoutMs: number): Promise<MediaMetadata> {
-  const probe = JSON.parse((await run('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', '--', filePath], timeoutMs)).toString('utf8')) as {
+  const probe = JSON.parse(
+    (await run('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', '--', filePath], timeoutMs)).toString('utf8'),
+  ) as {
     streams?: ProbeStream[];
     format?: { duration?: string };
   };
@@ -61,11 +66,30 @@ export async function processAudioVideo(filePath: string, kind: 'audio' | 'video
 
   const width = Number.isInteger(stream.width) ? stream.width! : null;
   const height = Number.isInteger(stream.height) ? stream.height! : null;
-  const frameAt = (at: string) => run('ffmpeg', [
-    '-v', 'error', '-ss', at, '-i', filePath, '-frames:v', '1',
-    '-vf', `scale='min(${THUMB_BOX},iw)':'min(${THUMB_BOX},ih)':force_original_aspect_ratio=decrease`,
-    '-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', '4', 'pipe:1',
-  ], timeoutMs).catch(() => Buffer.alloc(0));
+  const frameAt = (at: string) =>
+    run(
+      'ffmpeg',
+      [
+        '-v',
+        'error',
+        '-ss',
+        at,
+        '-i',
+        filePath,
+        '-frames:v',
+        '1',
+        '-vf',
+        `scale='min(${THUMB_BOX},iw)':'min(${THUMB_BOX},ih)':force_original_aspect_ratio=decrease`,
+        '-f',
+        'image2pipe',
+        '-c:v',
+        'mjpeg',
+        '-q:v',
+        '4',
+        'pipe:1',
+      ],
+      timeoutMs,
+    ).catch(() => Buffer.alloc(0));
   let poster = duration !== null && duration < 1 ? Buffer.alloc(0) : await frameAt('1');
   if (poster.length === 0) poster = await frameAt('0');
   return { width, height, duration, thumbnail: poster.length > 0 ? { bytes: poster, mime: 'image/jpeg' } : null };

@@ -36,7 +36,8 @@ export async function processImage(filePath: string, mime: string, timeoutSecond
   const base = open().autoOrient().resize(THUMB_BOX, THUMB_BOX, { fit: 'inside', withoutEnlargement: true });
   let out: { bytes: Buffer; mime: string };
   if (meta.format === 'png') out = { bytes: await base.png().toBuffer(), mime: 'image/png' };
-  else if (meta.hasAlpha || meta.format === 'gif' || meta.format === 'webp') out = { bytes: await base.webp({ quality: JPEG_QUALITY }).toBuffer(), mime: 'image/webp' };
+  else if (meta.hasAlpha || meta.format === 'gif' || meta.format === 'webp')
+    out = { bytes: await base.webp({ quality: JPEG_QUALITY }).toBuffer(), mime: 'image/webp' };
   else out = { bytes: await base.jpeg({ quality: JPEG_QUALITY }).toBuffer(), mime: 'image/jpeg' };
   return { width, height, duration: null, thumbnail: out };
 }

@@ -85,11 +85,13 @@ export class MediaProcessor {
       const file = this.#queue.shift();
       if (!file) return;
       this.#active++;
-      void this.tasks.run(`media ${file.id}`, () => this.#process(file), this.#opts.budgetMs).finally(() => {
-        this.#active--;
-        this.#queued.delete(file.id);
-        this.#pump();
-      });
+      void this.tasks
+        .run(`media ${file.id}`, () => this.#process(file), this.#opts.budgetMs)
+        .finally(() => {
+          this.#active--;
+          this.#queued.delete(file.id);
+          this.#pump();
+        });
     }
   }
 

@@ -43,7 +43,14 @@ export async function acceptUpload(deps: IntakeDeps, u: ReceivedUpload): Promise
   try {
     // Stored bytes are left in place if this fails: another row may share them, and a later identical upload reuses them.
     const { file, deduplicated } = await deps.files.create({
-      id, uploaderId: u.uploaderId, mime, size: u.size, originalName: u.originalName, location: u.hash, hash: u.hash, needsProcessing: needsProcessing(mime),
+      id,
+      uploaderId: u.uploaderId,
+      mime,
+      size: u.size,
+      originalName: u.originalName,
+      location: u.hash,
+      hash: u.hash,
+      needsProcessing: needsProcessing(mime),
     });
     if (file.status === 'pending') deps.processor.enqueue(file);
     return { ok: true, id, mime: file.mime, size: file.size, deduplicated };
@@ -56,6 +63,9 @@ export async function acceptUpload(deps: IntakeDeps, u: ReceivedUpload): Promise
 /** A client file name made safe to store: valid UTF-8, no NUL or control characters, at most 255 characters. */
 export function cleanFileName(name: string | undefined): string | null {
   if (!name) return null;
-  const clean = Array.from(name.toWellFormed().replace(/[\u0000-\u001f\u007f]/g, '')).slice(0, 255).join('').trim();
+  const clean = Array.from(name.toWellFormed().replace(/[\u0000-\u001f\u007f]/g, ''))
+    .slice(0, 255)
+    .join('')
+    .trim();
   return clean === '' ? null : clean;
 }

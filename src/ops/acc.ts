@@ -66,16 +66,19 @@ async function signUp(ctx: OpContext, body: AccBody) {
   };
   let result: Awaited<ReturnType<typeof stores.accounts.createAccount>>;
   try {
-    result = await stores.accounts.createAccount({
-      id,
-      username: name,
-      passwordHash,
-      public: pub,
-      email,
-      emailVerified: !config.emailVerification,
-      mustChangePassword: invite !== null && password === body.inviteCode,
-      verificationToken: verification,
-    }, toRedeem.length > 0 ? redeem : undefined);
+    result = await stores.accounts.createAccount(
+      {
+        id,
+        username: name,
+        passwordHash,
+        public: pub,
+        email,
+        emailVerified: !config.emailVerification,
+        mustChangePassword: invite !== null && password === body.inviteCode,
+        verificationToken: verification,
+      },
+      toRedeem.length > 0 ? redeem : undefined,
+    );
   } catch (err) {
     if (err instanceof InviteGone) return fail('inviteAlreadyUsed');
     // A concurrent sign-up took the invite's address between the check and the insert.

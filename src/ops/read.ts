@@ -10,7 +10,6 @@ export const read: UserOp<ReadBody> = {
   failure: 'updateFailed',
   schema: ReadSchema,
   async handle(ctx, body) {
-    return moveReceipt(ctx, body, 'read', (conv, s, ttl, at) =>
-      ctx.deps.stores.receipts.markRead(conv, ctx.userId, s, { readAt: at, conversationTtl: ttl }));
+    return moveReceipt(ctx, body, 'read', (conv, s, ttl, at) => ctx.deps.stores.receipts.markRead(conv, ctx.userId, s, { readAt: at, conversationTtl: ttl }));
   },
 };

@@ -1,7 +1,24 @@
 /** The 19 client message types (PROTOCOL §2.1). */
 export const OP_NAMES = [
-  'hi', 'login', 'acc', 'search', 'dm', 'room', 'send', 'get', 'edit', 'unsend',
-  'delete', 'react', 'typing', 'read', 'recv', 'clear', 'invite', 'contact', 'pin',
+  'hi',
+  'login',
+  'acc',
+  'search',
+  'dm',
+  'room',
+  'send',
+  'get',
+  'edit',
+  'unsend',
+  'delete',
+  'react',
+  'typing',
+  'read',
+  'recv',
+  'clear',
+  'invite',
+  'contact',
+  'pin',
 ] as const;
 
 export type OpName = (typeof OP_NAMES)[number];

@@ -7,7 +7,11 @@ export type FileAuth = { ok: true; userId: string } | { ok: false; reason: 'miss
  * The token on a file request (PROTOCOL §1.8: `Authorization: Bearer`, which
  * wins, else `?token=`), held to the same rule as a token login.
  */
-export async function authenticateFileRequest(deps: Pick<Deps, 'tokens' | 'stores'>, authorization: string | undefined, queryToken: unknown): Promise<FileAuth> {
+export async function authenticateFileRequest(
+  deps: Pick<Deps, 'tokens' | 'stores'>,
+  authorization: string | undefined,
+  queryToken: unknown,
+): Promise<FileAuth> {
   const token = authorization?.startsWith('Bearer ') ? authorization.slice(7) : typeof queryToken === 'string' ? queryToken : '';
   if (token === '') return { ok: false, reason: 'missing' };
   if (token.length > 8192) return { ok: false, reason: 'invalid' };

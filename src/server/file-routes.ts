@@ -38,8 +38,7 @@ export function registerFileRoutes(http: FastifyInstance, deps: FileRouteDeps): 
       limits: { fileSize: config.uploadMaxBytes, files: 4, fields: 20, fieldSize: 64 * 1024, parts: 30, headerPairs: 50 },
     });
     for (const prefix of PREFIXES) {
-      app.all(`${prefix}/v0/file/upload`, (req, reply) =>
-        req.method === 'POST' ? upload(deps, limiter, req, reply) : notAllowed(reply, 'POST, OPTIONS'));
+      app.all(`${prefix}/v0/file/upload`, (req, reply) => (req.method === 'POST' ? upload(deps, limiter, req, reply) : notAllowed(reply, 'POST, OPTIONS')));
       app.all(`${prefix}/v0/file/:id`, (req, reply) => download(deps, req, reply, false));
       app.all(`${prefix}/v0/file/:id/thumb`, (req, reply) => download(deps, req, reply, true));
     }
@@ -68,7 +67,10 @@ async function upload(deps: FileRouteDeps, limiter: RateLimiterAbstract | null, 
   const auth = await authenticateFileRequest(app, req.headers.authorization, (req.query as Record<string, unknown>).token);
   if (!auth.ok) return unauthorized(reply, auth.reason, true);
   if (limiter) {
-    const allowed = await limiter.consume(auth.userId).then(() => null, (res: { msBeforeNext?: number }) => res);
+    const allowed = await limiter.consume(auth.userId).then(
+      () => null,
+      (res: { msBeforeNext?: number }) => res,
+    );
     if (allowed) return text(reply.header('Retry-After', String(Math.ceil((allowed.msBeforeNext ?? 60_000) / 1000))), 429, 'too many uploads', true);
   }
   const declared = Number(req.headers['content-length']);
@@ -132,15 +134,21 @@ async function download(deps: FileRouteDeps, req: FastifyRequest, reply: Fastify
   if (meta?.thumbnail) {
     const { bytes, mime } = meta.thumbnail;
     return serve(req, reply, { etag: `"${file.hash ?? file.id}-thumb"`, lastModified: file.createdAt }, { mime, size: bytes.length, name: null }, (r) =>
-      r ? bytes.subarray(r.start, r.end + 1) : bytes);
+      r ? bytes.subarray(r.start, r.end + 1) : bytes,
+    );
   }
   const stored = await storage.stat(file.location);
   if (!stored || stored.size !== file.size) {
     app.log.error({ file: file.id, location: file.location }, 'stored file is missing or has the wrong size');
     return text(reply, 404, 'file not found');
   }
-  return serve(req, reply, { etag: `"${file.hash ?? file.id}"`, lastModified: file.createdAt }, { mime: file.mime, size: file.size, name: file.originalName }, (r) =>
-    storage.open(file.location, r ?? undefined));
+  return serve(
+    req,
+    reply,
+    { etag: `"${file.hash ?? file.id}"`, lastModified: file.createdAt },
+    { mime: file.mime, size: file.size, name: file.originalName },
+    (r) => storage.open(file.location, r ?? undefined),
+  );
 }
 
 function serve(

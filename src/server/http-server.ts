@@ -57,7 +57,10 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
     const err = error as { statusCode?: number; message: string };
     const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status >= 500) req.log.error({ err }, 'http request failed');
-    return reply.code(status).type('text/plain; charset=utf-8').send(status >= 500 ? 'internal error\n' : `${err.message}\n`);
+    return reply
+      .code(status)
+      .type('text/plain; charset=utf-8')
+      .send(status >= 500 ? 'internal error\n' : `${err.message}\n`);
   });
   return app;
 }

@@ -53,7 +53,11 @@ export class WsGateway {
   }
 
   #accept(ws: WebSocket, req: IncomingMessage): void {
-    const forwarded = this.opts.trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',')[0]?.trim() : '';
+    const forwarded = this.opts.trustProxy
+      ? String(req.headers['x-forwarded-for'] ?? '')
+          .split(',')[0]
+          ?.trim()
+      : '';
     const address = forwarded || req.socket.remoteAddress || 'unknown';
     const session = new Session(new WsSocket(ws), address, this.parts, this.opts.limits, this.log);
     this.registry.add(session);

@@ -60,48 +60,65 @@ export class AccountStore {
   /** Creates user + basic auth row (and `within`) in one transaction; 'taken' when the username exists (nothing written). */
   async createAccount(a: NewAccount, within?: (trx: Transaction<Database>) => Promise<void>): Promise<'created' | 'taken' | 'email-taken'> {
     const k = this.db.kysely;
-    return k.transaction().execute(async (trx) => {
-      const existing = await trx.selectFrom('auth').select('id').where('scheme', '=', 'basic').where('uname', '=', a.username).executeTakeFirst();
-      if (existing) return 'taken';
-      if (a.email) {
-        const owner = await trx.selectFrom('users').select('id').where('email', '=', a.email).executeTakeFirst();
-        if (owner) return 'email-taken';
-      }
-      const now = new Date();
-      await trx.insertInto('users').values({
-        id: a.id,
-        created_at: now,
-        updated_at: now,
-        public: this.db.codec.toJson(a.public),
-        search_name: searchName(a.public),
-        email: a.email,
-        email_verified: a.emailVerified,
-        must_change_password: a.mustChangePassword,
-        email_verification_token: a.verificationToken?.token ?? null,
-        email_verification_expires: a.verificationToken?.expires ?? null,
-      }).execute();
-      // A concurrent sign-up with the same name loses on the unique (scheme, uname) key and rolls back.
-      const inserted = await trx.insertInto('auth')
-        .values({ id: crypto.randomUUID(), user_id: a.id, scheme: 'basic', secret: a.passwordHash, uname: a.username, created_at: now })
-        .onConflict((oc) => oc.columns(['scheme', 'uname']).doNothing())
-        .executeTakeFirst();
-      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) throw new UsernameRace();
-      // More work that must commit with the account (redeeming its invites); throwing undoes all of it.
-      if (within) await within(trx);
-      return 'created';
-    }).catch((err: unknown) => {
-      if (err instanceof UsernameRace) return 'taken' as const;
-      throw err;
-    });
+    return k
+      .transaction()
+      .execute(async (trx) => {
+        const existing = await trx.selectFrom('auth').select('id').where('scheme', '=', 'basic').where('uname', '=', a.username).executeTakeFirst();
+        if (existing) return 'taken';
+        if (a.email) {
+          const owner = await trx.selectFrom('users').select('id').where('email', '=', a.email).executeTakeFirst();
+          if (owner) return 'email-taken';
+        }
+        const now = new Date();
+        await trx
+          .insertInto('users')
+          .values({
+            id: a.id,
+            created_at: now,
+            updated_at: now,
+            public: this.db.codec.toJson(a.public),
+            search_name: searchName(a.public),
+            email: a.email,
+            email_verified: a.emailVerified,
+            must_change_password: a.mustChangePassword,
+            email_verification_token: a.verificationToken?.token ?? null,
+            email_verification_expires: a.verificationToken?.expires ?? null,
+          })
+          .execute();
+        // A concurrent sign-up with the same name loses on the unique (scheme, uname) key and rolls back.
+        const inserted = await trx
+          .insertInto('auth')
+          .values({ id: crypto.randomUUID(), user_id: a.id, scheme: 'basic', secret: a.passwordHash, uname: a.username, created_at: now })
+          .onConflict((oc) => oc.columns(['scheme', 'uname']).doNothing())
+          .executeTakeFirst();
+        if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) throw new UsernameRace();
+        // More work that must commit with the account (redeeming its invites); throwing undoes all of it.
+        if (within) await within(trx);
+        return 'created';
+      })
+      .catch((err: unknown) => {
+        if (err instanceof UsernameRace) return 'taken' as const;
+        throw err;
+      });
   }
 
   async findBasicAuth(username: string): Promise<{ userId: string; secret: string } | null> {
-    const row = await this.db.kysely.selectFrom('auth').select(['user_id', 'secret']).where('scheme', '=', 'basic').where('uname', '=', username).executeTakeFirst();
+    const row = await this.db.kysely
+      .selectFrom('auth')
+      .select(['user_id', 'secret'])
+      .where('scheme', '=', 'basic')
+      .where('uname', '=', username)
+      .executeTakeFirst();
     return row ? { userId: row.user_id, secret: row.secret } : null;
   }
 
   async findBasicAuthByUser(userId: string): Promise<{ username: string; secret: string } | null> {
-    const row = await this.db.kysely.selectFrom('auth').select(['uname', 'secret']).where('scheme', '=', 'basic').where('user_id', '=', userId).executeTakeFirst();
+    const row = await this.db.kysely
+      .selectFrom('auth')
+      .select(['uname', 'secret'])
+      .where('scheme', '=', 'basic')
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
     return row ? { username: row.uname ?? '', secret: row.secret } : null;
   }
 
@@ -118,7 +135,11 @@ export class AccountStore {
   async getUsers(ids: readonly string[]): Promise<Map<string, UserRecord>> {
     const out = new Map<string, UserRecord>();
     if (ids.length === 0) return out;
-    const rows = await this.db.kysely.selectFrom('users').selectAll().where('id', 'in', [...new Set(ids)]).execute();
+    const rows = await this.db.kysely
+      .selectFrom('users')
+      .selectAll()
+      .where('id', 'in', [...new Set(ids)])
+      .execute();
     for (const row of rows) out.set(row.id, this.#user(row));
     return out;
   }
@@ -127,10 +148,16 @@ export class AccountStore {
     const fast = this.db.sqlite;
     if (fast) {
       // Logins arriving together share one commit.
-      await fast.grouped(() => fast.prepare('update users set last_seen = ?, user_agent = ? where id = ?').run(at.toISOString(), userAgent.slice(0, 255), userId));
+      await fast.grouped(() =>
+        fast.prepare('update users set last_seen = ?, user_agent = ? where id = ?').run(at.toISOString(), userAgent.slice(0, 255), userId),
+      );
       return;
     }
-    await this.db.kysely.updateTable('users').set({ last_seen: at, user_agent: userAgent.slice(0, 255) }).where('id', '=', userId).execute();
+    await this.db.kysely
+      .updateTable('users')
+      .set({ last_seen: at, user_agent: userAgent.slice(0, 255) })
+      .where('id', '=', userId)
+      .execute();
   }
 
   /** Final disconnect (PROTOCOL §4.3). */
@@ -145,11 +172,15 @@ export class AccountStore {
    */
   async search(query: string, limit: number, exceptUser: string): Promise<UserRecord[]> {
     const pattern = `%${query.toLowerCase().replace(/[\\%_]/g, (m) => '\\' + m)}%`;
-    const rows = await this.db.kysely.selectFrom('users').selectAll()
+    const rows = await this.db.kysely
+      .selectFrom('users')
+      .selectAll()
       .where('state', '=', 'ok')
       .where('id', '!=', exceptUser)
       .where(sql<boolean>`search_name like ${pattern} escape '\\'`)
-      .orderBy('search_name').limit(limit).execute();
+      .orderBy('search_name')
+      .limit(limit)
+      .execute();
     return rows.map((r) => this.#user(r));
   }
 

@@ -20,16 +20,10 @@ type Executor = Kysely<Database> | Transaction<Database>;
  * they are (source and nickname unchanged). Both rows go in one statement in
  * a fixed order, so two transactions adding the same pair cannot deadlock.
  */
-export async function insertContactPair(
-  exec: Executor,
-  a: string,
-  b: string,
-  source: ContactSource,
-  inviteId: string | null,
-  now: Date,
-): Promise<void> {
+export async function insertContactPair(exec: Executor, a: string, b: string, source: ContactSource, inviteId: string | null, now: Date): Promise<void> {
   const [lo, hi] = a < b ? [a, b] : [b, a];
-  await exec.insertInto('contacts')
+  await exec
+    .insertInto('contacts')
     .values([
       { user_id: lo, contact_id: hi, source, invite_id: inviteId, created_at: now },
       { user_id: hi, contact_id: lo, source, invite_id: inviteId, created_at: now },
@@ -52,29 +46,30 @@ export class ContactStore {
 
   /** Deletes both directions; no error when absent. */
   async remove(owner: string, contact: string): Promise<void> {
-    await this.db.kysely.deleteFrom('contacts')
-      .where((eb) => eb.or([
-        eb.and([eb('user_id', '=', owner), eb('contact_id', '=', contact)]),
-        eb.and([eb('user_id', '=', contact), eb('contact_id', '=', owner)]),
-      ]))
+    await this.db.kysely
+      .deleteFrom('contacts')
+      .where((eb) =>
+        eb.or([eb.and([eb('user_id', '=', owner), eb('contact_id', '=', contact)]), eb.and([eb('user_id', '=', contact), eb('contact_id', '=', owner)])]),
+      )
       .execute();
   }
 
   /** Sets the nickname on the owner's own row only; returns how many rows changed (0 when not a contact). */
   async setNickname(owner: string, contact: string, nickname: string): Promise<number> {
-    const r = await this.db.kysely.updateTable('contacts').set({ nickname })
-      .where('user_id', '=', owner).where('contact_id', '=', contact).executeTakeFirst();
+    const r = await this.db.kysely.updateTable('contacts').set({ nickname }).where('user_id', '=', owner).where('contact_id', '=', contact).executeTakeFirst();
     return Number(r.numUpdatedRows);
   }
 
   /** The owner's contacts, newest first. */
   async list(owner: string): Promise<ContactRecord[]> {
     const c = this.db.codec;
-    const rows = await this.db.kysely.selectFrom('contacts')
+    const rows = await this.db.kysely
+      .selectFrom('contacts')
       .innerJoin('users', 'users.id', 'contacts.contact_id')
       .select(['contacts.contact_id', 'contacts.source', 'contacts.nickname', 'contacts.created_at', 'users.state', 'users.public', 'users.last_seen'])
       .where('contacts.user_id', '=', owner)
-      .orderBy('contacts.created_at', 'desc').orderBy('contacts.contact_id')
+      .orderBy('contacts.created_at', 'desc')
+      .orderBy('contacts.contact_id')
       .execute();
     return rows.map((r) => ({
       contactId: r.contact_id,

@@ -51,27 +51,40 @@ export class ConversationStore {
     const [user1, user2] = a < b ? [a, b] : [b, a];
     const existing = await this.#findDm(user1, user2);
     if (existing) {
-      await this.db.kysely.updateTable('members').set({ deleted_at: null, updated_at: new Date() })
-        .where('conversation_id', '=', existing).where('deleted_at', 'is not', null).execute();
+      await this.db.kysely
+        .updateTable('members')
+        .set({ deleted_at: null, updated_at: new Date() })
+        .where('conversation_id', '=', existing)
+        .where('deleted_at', 'is not', null)
+        .execute();
       return { convId: existing, created: false };
     }
     const convId = crypto.randomUUID();
-    const won = await this.db.kysely.transaction().execute(async (trx) => {
-      const now = new Date();
-      await trx.insertInto('conversations').values({ id: convId, type: 'dm', created_at: now, updated_at: now }).execute();
-      // The unique (user1_id, user2_id) key decides a concurrent race: the loser inserts nothing and rolls back.
-      const r = await trx.insertInto('dm_participants').values({ conversation_id: convId, user1_id: user1, user2_id: user2 })
-        .onConflict((oc) => oc.columns(['user1_id', 'user2_id']).doNothing()).executeTakeFirst();
-      if (Number(r.numInsertedOrUpdatedRows ?? 0) === 0) throw new DmRace();
-      await trx.insertInto('members').values([
-        { conversation_id: convId, user_id: user1, role: 'member', created_at: now, updated_at: now },
-        { conversation_id: convId, user_id: user2, role: 'member', created_at: now, updated_at: now },
-      ]).execute();
-      return true;
-    }).catch((err: unknown) => {
-      if (err instanceof DmRace) return false;
-      throw err;
-    });
+    const won = await this.db.kysely
+      .transaction()
+      .execute(async (trx) => {
+        const now = new Date();
+        await trx.insertInto('conversations').values({ id: convId, type: 'dm', created_at: now, updated_at: now }).execute();
+        // The unique (user1_id, user2_id) key decides a concurrent race: the loser inserts nothing and rolls back.
+        const r = await trx
+          .insertInto('dm_participants')
+          .values({ conversation_id: convId, user1_id: user1, user2_id: user2 })
+          .onConflict((oc) => oc.columns(['user1_id', 'user2_id']).doNothing())
+          .executeTakeFirst();
+        if (Number(r.numInsertedOrUpdatedRows ?? 0) === 0) throw new DmRace();
+        await trx
+          .insertInto('members')
+          .values([
+            { conversation_id: convId, user_id: user1, role: 'member', created_at: now, updated_at: now },
+            { conversation_id: convId, user_id: user2, role: 'member', created_at: now, updated_at: now },
+          ])
+          .execute();
+        return true;
+      })
+      .catch((err: unknown) => {
+        if (err instanceof DmRace) return false;
+        throw err;
+      });
     if (won) return { convId, created: true };
     const winner = await this.#findDm(user1, user2);
     if (!winner) throw new Error('dm vanished after a creation race');
@@ -79,8 +92,12 @@ export class ConversationStore {
   }
 
   async #findDm(user1: string, user2: string): Promise<string | null> {
-    const row = await this.db.kysely.selectFrom('dm_participants').select('conversation_id')
-      .where('user1_id', '=', user1).where('user2_id', '=', user2).executeTakeFirst();
+    const row = await this.db.kysely
+      .selectFrom('dm_participants')
+      .select('conversation_id')
+      .where('user1_id', '=', user1)
+      .where('user2_id', '=', user2)
+      .executeTakeFirst();
     return row?.conversation_id ?? null;
   }
 
@@ -89,9 +106,17 @@ export class ConversationStore {
     const convId = crypto.randomUUID();
     await this.db.kysely.transaction().execute(async (trx) => {
       const now = new Date();
-      await trx.insertInto('conversations').values({
-        id: convId, type: 'room', owner_id: ownerId, public: this.db.codec.toJson(pub), created_at: now, updated_at: now,
-      }).execute();
+      await trx
+        .insertInto('conversations')
+        .values({
+          id: convId,
+          type: 'room',
+          owner_id: ownerId,
+          public: this.db.codec.toJson(pub),
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
       await trx.insertInto('members').values({ conversation_id: convId, user_id: ownerId, role: 'owner', created_at: now, updated_at: now }).execute();
     });
     return convId;
@@ -107,8 +132,12 @@ export class ConversationStore {
       if (member.blocked !== undefined) set.blocked = member.blocked;
       if ('private' in member) set.private = this.db.codec.toJson(member.private);
       if (Object.keys(set).length === 0) return;
-      await trx.updateTable('members').set({ ...set, updated_at: new Date() })
-        .where('conversation_id', '=', convId).where('user_id', '=', userId).execute();
+      await trx
+        .updateTable('members')
+        .set({ ...set, updated_at: new Date() })
+        .where('conversation_id', '=', convId)
+        .where('user_id', '=', userId)
+        .execute();
     });
   }
 
@@ -123,17 +152,25 @@ export class ConversationStore {
     if (ch.noScreenshots !== undefined) set.no_screenshots = ch.noScreenshots;
     if ('public' in ch) set.public = this.db.codec.toJson(ch.public);
     if (Object.keys(set).length === 0) return;
-    await k.updateTable('conversations').set({ ...set, updated_at: new Date() }).where('id', '=', convId).execute();
+    await k
+      .updateTable('conversations')
+      .set({ ...set, updated_at: new Date() })
+      .where('id', '=', convId)
+      .execute();
   }
 
   /** Replaces the pin (or clears it with `pin` null). */
   async setPin(convId: string, pin: { messageId: string; at: Date; by: string } | null): Promise<void> {
-    await this.db.kysely.updateTable('conversations').set({
-      pinned_message_id: pin?.messageId ?? null,
-      pinned_at: pin?.at ?? null,
-      pinned_by: pin?.by ?? null,
-      updated_at: new Date(),
-    }).where('id', '=', convId).execute();
+    await this.db.kysely
+      .updateTable('conversations')
+      .set({
+        pinned_message_id: pin?.messageId ?? null,
+        pinned_at: pin?.at ?? null,
+        pinned_by: pin?.by ?? null,
+        updated_at: new Date(),
+      })
+      .where('id', '=', convId)
+      .execute();
   }
 
   /**
@@ -151,17 +188,30 @@ export class ConversationStore {
   }
 
   async #listings(userId: string, convId: string | null): Promise<ConversationListing[]> {
-    let q = this.db.kysely.selectFrom('members as m')
+    let q = this.db.kysely
+      .selectFrom('members as m')
       .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
       .leftJoin('dm_participants as dp', 'dp.conversation_id', 'c.id')
       .leftJoin('messages as pm', (j) => j.onRef('pm.id', '=', 'c.pinned_message_id').onRef('pm.conversation_id', '=', 'c.id'))
       .selectAll('c')
       .select([
-        'm.conversation_id', 'm.user_id', 'm.role', 'm.read_seq', 'm.recv_seq', 'm.clear_seq',
-        'm.favorite', 'm.muted', 'm.blocked', 'm.private', 'm.deleted_at',
-        'dp.user1_id', 'dp.user2_id', 'pm.seq as pinned_seq',
+        'm.conversation_id',
+        'm.user_id',
+        'm.role',
+        'm.read_seq',
+        'm.recv_seq',
+        'm.clear_seq',
+        'm.favorite',
+        'm.muted',
+        'm.blocked',
+        'm.private',
+        'm.deleted_at',
+        'dp.user1_id',
+        'dp.user2_id',
+        'pm.seq as pinned_seq',
       ])
-      .where('m.user_id', '=', userId).where('m.deleted_at', 'is', null);
+      .where('m.user_id', '=', userId)
+      .where('m.deleted_at', 'is', null);
     if (convId !== null) q = q.where('m.conversation_id', '=', convId);
     const rows = await q.orderBy(sql`coalesce(c.last_msg_at, c.created_at)`, 'desc').orderBy('c.id').execute();
     return rows.map((row) => ({
@@ -171,7 +221,6 @@ export class ConversationStore {
       pinnedSeq: row.pinned_seq ?? null,
     }));
   }
-
 }
 
 class DmRace extends Error {}

@@ -12,7 +12,8 @@ export class EmailVerificationStore {
    * update, so a token works once.
    */
   async verify(token: string, now = new Date()): Promise<VerifyOutcome> {
-    const r = await this.db.kysely.updateTable('users')
+    const r = await this.db.kysely
+      .updateTable('users')
       .set({ email_verified: true, email_verification_token: null, email_verification_expires: null, updated_at: now })
       .where('email_verification_token', '=', token)
       .where('email_verification_expires', '>', now)

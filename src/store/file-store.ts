@@ -64,26 +64,41 @@ export class FileStore {
    */
   async create(f: NewFile): Promise<{ file: FileRecord; deduplicated: boolean }> {
     return this.db.kysely.transaction().execute(async (trx) => {
-      const twin = await trx.selectFrom('files').select(['id', 'mime_type', 'location'])
-        .where('hash', '=', f.hash).where('status', '=', 'ready').where('deleted_at', 'is', null)
-        .limit(1).executeTakeFirst();
-      await trx.insertInto('files').values({
-        id: f.id,
-        uploader_id: f.uploaderId,
-        mime_type: twin?.mime_type ?? f.mime,
-        size: f.size,
-        original_name: f.originalName,
-        location: twin?.location ?? f.location,
-        hash: f.hash,
-        status: twin || !f.needsProcessing ? 'ready' : 'pending',
-      }).execute();
+      const twin = await trx
+        .selectFrom('files')
+        .select(['id', 'mime_type', 'location'])
+        .where('hash', '=', f.hash)
+        .where('status', '=', 'ready')
+        .where('deleted_at', 'is', null)
+        .limit(1)
+        .executeTakeFirst();
+      await trx
+        .insertInto('files')
+        .values({
+          id: f.id,
+          uploader_id: f.uploaderId,
+          mime_type: twin?.mime_type ?? f.mime,
+          size: f.size,
+          original_name: f.originalName,
+          location: twin?.location ?? f.location,
+          hash: f.hash,
+          status: twin || !f.needsProcessing ? 'ready' : 'pending',
+        })
+        .execute();
       if (twin) {
         const meta = await trx.selectFrom('file_metadata').selectAll().where('file_id', '=', twin.id).executeTakeFirst();
         if (meta) {
-          await trx.insertInto('file_metadata').values({
-            file_id: f.id, width: meta.width, height: meta.height, duration: meta.duration,
-            thumbnail: meta.thumbnail, extra: meta.extra === null ? null : this.db.codec.toJson(this.db.codec.json(meta.extra)),
-          }).execute();
+          await trx
+            .insertInto('file_metadata')
+            .values({
+              file_id: f.id,
+              width: meta.width,
+              height: meta.height,
+              duration: meta.duration,
+              thumbnail: meta.thumbnail,
+              extra: meta.extra === null ? null : this.db.codec.toJson(this.db.codec.json(meta.extra)),
+            })
+            .execute();
         }
       }
       const row = await trx.selectFrom('files').selectAll().where('id', '=', f.id).executeTakeFirstOrThrow();
@@ -102,7 +117,8 @@ export class FileStore {
    */
   async canRead(file: FileRecord, userId: string): Promise<boolean> {
     if (file.uploaderId === userId) return true;
-    const hit = await this.db.kysely.selectFrom('message_files as mf')
+    const hit = await this.db.kysely
+      .selectFrom('message_files as mf')
       .innerJoin('messages as m', (j) => j.onRef('m.id', '=', 'mf.message_id').onRef('m.conversation_id', '=', 'mf.conversation_id'))
       .innerJoin('members as mb', 'mb.conversation_id', 'mf.conversation_id')
       .select('mf.message_id')
@@ -133,8 +149,12 @@ export class FileStore {
   /** Stores the metadata (if any) and marks the file ready, atomically; a no-op unless it is still pending. */
   async markReady(id: string, meta: MediaMetadata | null): Promise<void> {
     await this.db.kysely.transaction().execute(async (trx) => {
-      const changed = await trx.updateTable('files').set({ status: 'ready', updated_at: new Date() })
-        .where('id', '=', id).where('status', '=', 'pending').executeTakeFirst();
+      const changed = await trx
+        .updateTable('files')
+        .set({ status: 'ready', updated_at: new Date() })
+        .where('id', '=', id)
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
       if (!meta || Number(changed.numUpdatedRows) === 0) return;
       const values = {
         width: meta.width,
@@ -143,20 +163,30 @@ export class FileStore {
         thumbnail: meta.thumbnail ? meta.thumbnail.bytes.toString('base64') : null,
         extra: this.db.codec.toJson(meta.thumbnail ? { thumbMime: meta.thumbnail.mime } : {}),
       };
-      await trx.insertInto('file_metadata').values({ file_id: id, ...values })
-        .onConflict((oc) => oc.column('file_id').doUpdateSet(values)).execute();
+      await trx
+        .insertInto('file_metadata')
+        .values({ file_id: id, ...values })
+        .onConflict((oc) => oc.column('file_id').doUpdateSet(values))
+        .execute();
     });
   }
 
   /** Marks a pending file failed, keeping the reason (never shown to clients). */
   async markFailed(id: string, reason: string): Promise<void> {
     await this.db.kysely.transaction().execute(async (trx) => {
-      const changed = await trx.updateTable('files').set({ status: 'failed', updated_at: new Date() })
-        .where('id', '=', id).where('status', '=', 'pending').executeTakeFirst();
+      const changed = await trx
+        .updateTable('files')
+        .set({ status: 'failed', updated_at: new Date() })
+        .where('id', '=', id)
+        .where('status', '=', 'pending')
+        .executeTakeFirst();
       if (Number(changed.numUpdatedRows) === 0) return;
       const extra = this.db.codec.toJson({ failure: reason.slice(0, 500) });
-      await trx.insertInto('file_metadata').values({ file_id: id, extra })
-        .onConflict((oc) => oc.column('file_id').doUpdateSet({ extra })).execute();
+      await trx
+        .insertInto('file_metadata')
+        .values({ file_id: id, extra })
+        .onConflict((oc) => oc.column('file_id').doUpdateSet({ extra }))
+        .execute();
     });
   }
 
@@ -166,13 +196,24 @@ export class FileStore {
    * several nodes sweeping at once exactly one gets each file.
    */
   async claimStalePending(staleBefore: Date, limit: number): Promise<FileRecord[]> {
-    const rows = await this.db.kysely.selectFrom('files').selectAll()
-      .where('status', '=', 'pending').where('deleted_at', 'is', null).where('updated_at', '<', staleBefore)
-      .orderBy('updated_at').limit(limit).execute();
+    const rows = await this.db.kysely
+      .selectFrom('files')
+      .selectAll()
+      .where('status', '=', 'pending')
+      .where('deleted_at', 'is', null)
+      .where('updated_at', '<', staleBefore)
+      .orderBy('updated_at')
+      .limit(limit)
+      .execute();
     const claimed: FileRecord[] = [];
     for (const row of rows) {
-      const r = await this.db.kysely.updateTable('files').set({ updated_at: new Date() })
-        .where('id', '=', row.id).where('status', '=', 'pending').where('updated_at', '<', staleBefore).executeTakeFirst();
+      const r = await this.db.kysely
+        .updateTable('files')
+        .set({ updated_at: new Date() })
+        .where('id', '=', row.id)
+        .where('status', '=', 'pending')
+        .where('updated_at', '<', staleBefore)
+        .executeTakeFirst();
       if (Number(r.numUpdatedRows) === 1) claimed.push(this.#file(row));
     }
     return claimed;

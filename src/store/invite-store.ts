@@ -59,45 +59,61 @@ export class InviteStore {
   }
 
   async insert(i: NewInvite): Promise<void> {
-    await this.db.kysely.insertInto('invite_codes').values({
-      id: i.id,
-      inviter_id: i.inviterId,
-      code: i.code,
-      token: i.sealedToken,
-      email: i.email,
-      invitee_name: i.name,
-      status: 'pending',
-      created_at: i.createdAt,
-      expires_at: i.expiresAt,
-    }).execute();
+    await this.db.kysely
+      .insertInto('invite_codes')
+      .values({
+        id: i.id,
+        inviter_id: i.inviterId,
+        code: i.code,
+        token: i.sealedToken,
+        email: i.email,
+        invitee_name: i.name,
+        status: 'pending',
+        created_at: i.createdAt,
+        expires_at: i.expiresAt,
+      })
+      .execute();
   }
 
   /** How many invites `inviterId` created at or after `since` (the per-user rate limit). */
   async countCreatedSince(inviterId: string, since: Date): Promise<number> {
-    const row = await this.db.kysely.selectFrom('invite_codes')
+    const row = await this.db.kysely
+      .selectFrom('invite_codes')
       .select((eb) => eb.fn.countAll<number | string>().as('n'))
-      .where('inviter_id', '=', inviterId).where('created_at', '>=', since)
+      .where('inviter_id', '=', inviterId)
+      .where('created_at', '>=', since)
       .executeTakeFirst();
     return Number(row?.n ?? 0);
   }
 
   /** Every invite of `inviterId`, newest first, with stale pending ones marked expired first. */
   async listByInviter(inviterId: string, now = new Date()): Promise<InviteRecord[]> {
-    await this.db.kysely.updateTable('invite_codes').set({ status: 'expired' })
-      .where('inviter_id', '=', inviterId).where('status', '=', 'pending').where('expires_at', '<=', now)
-      .execute();
-    const rows = await this.db.kysely.selectFrom('invite_codes').selectAll()
+    await this.db.kysely
+      .updateTable('invite_codes')
+      .set({ status: 'expired' })
       .where('inviter_id', '=', inviterId)
-      .orderBy('created_at', 'desc').orderBy('id')
+      .where('status', '=', 'pending')
+      .where('expires_at', '<=', now)
+      .execute();
+    const rows = await this.db.kysely
+      .selectFrom('invite_codes')
+      .selectAll()
+      .where('inviter_id', '=', inviterId)
+      .orderBy('created_at', 'desc')
+      .orderBy('id')
       .execute();
     return rows.map((r) => this.#invite(r));
   }
 
   /** Revokes the invite only when it is `inviterId`'s own and still pending and unexpired. */
   async revoke(id: string, inviterId: string, now = new Date()): Promise<boolean> {
-    const r = await this.db.kysely.updateTable('invite_codes').set({ status: 'revoked' })
-      .where('id', '=', id).where('inviter_id', '=', inviterId)
-      .where('status', '=', 'pending').where('expires_at', '>', now)
+    const r = await this.db.kysely
+      .updateTable('invite_codes')
+      .set({ status: 'revoked' })
+      .where('id', '=', id)
+      .where('inviter_id', '=', inviterId)
+      .where('status', '=', 'pending')
+      .where('expires_at', '>', now)
       .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }
@@ -110,16 +126,19 @@ export class InviteStore {
 
   /** Pending invites to `email` (exact, stored lower-case), oldest first. */
   async pendingForEmail(email: string): Promise<InviteRecord[]> {
-    const rows = await this.db.kysely.selectFrom('invite_codes').selectAll()
-      .where('email', '=', email).where('status', '=', 'pending')
-      .orderBy('created_at').orderBy('id')
+    const rows = await this.db.kysely
+      .selectFrom('invite_codes')
+      .selectAll()
+      .where('email', '=', email)
+      .where('status', '=', 'pending')
+      .orderBy('created_at')
+      .orderBy('id')
       .execute();
     return rows.map((r) => this.#invite(r));
   }
 
   async markExpired(id: string): Promise<void> {
-    await this.db.kysely.updateTable('invite_codes').set({ status: 'expired' })
-      .where('id', '=', id).where('status', '=', 'pending').execute();
+    await this.db.kysely.updateTable('invite_codes').set({ status: 'expired' }).where('id', '=', id).where('status', '=', 'pending').execute();
   }
 
   /**
@@ -134,12 +153,20 @@ export class InviteStore {
   }
 
   /** `redeem` inside a caller's transaction (sign-up creates the account and redeems in one). */
-  async redeemIn(trx: Transaction<Database>, invites: readonly { id: string; inviterId: string }[], redeemerId: string, now: Date): Promise<Redeemed[] | 'gone'> {
+  async redeemIn(
+    trx: Transaction<Database>,
+    invites: readonly { id: string; inviterId: string }[],
+    redeemerId: string,
+    now: Date,
+  ): Promise<Redeemed[] | 'gone'> {
     const out: Redeemed[] = [];
     for (const [i, inv] of invites.entries()) {
-      const claimed = await trx.updateTable('invite_codes')
+      const claimed = await trx
+        .updateTable('invite_codes')
         .set({ status: 'used', used_at: now, used_by: redeemerId })
-        .where('id', '=', inv.id).where('status', '=', 'pending').where('expires_at', '>', now)
+        .where('id', '=', inv.id)
+        .where('status', '=', 'pending')
+        .where('expires_at', '>', now)
         .executeTakeFirst();
       if (Number(claimed.numUpdatedRows) !== 1) {
         if (i === 0) return 'gone';
@@ -151,7 +178,6 @@ export class InviteStore {
     }
     return out;
   }
-
 }
 
 /**
@@ -162,30 +188,47 @@ export class InviteStore {
  */
 export async function findOrCreateDm(trx: Transaction<Database>, a: string, b: string, now: Date): Promise<string> {
   const [user1, user2] = a < b ? [a, b] : [b, a];
-  const existing = await trx.selectFrom('dm_participants').select('conversation_id')
-    .where('user1_id', '=', user1).where('user2_id', '=', user2).executeTakeFirst();
+  const existing = await trx
+    .selectFrom('dm_participants')
+    .select('conversation_id')
+    .where('user1_id', '=', user1)
+    .where('user2_id', '=', user2)
+    .executeTakeFirst();
   if (existing) {
     // A participant removed by the reference server's DM "leave" becomes active again, as with `dm {user}`.
-    await trx.updateTable('members').set({ deleted_at: null, updated_at: now })
-      .where('conversation_id', '=', existing.conversation_id).where('user_id', 'in', [user1, user2]).where('deleted_at', 'is not', null)
+    await trx
+      .updateTable('members')
+      .set({ deleted_at: null, updated_at: now })
+      .where('conversation_id', '=', existing.conversation_id)
+      .where('user_id', 'in', [user1, user2])
+      .where('deleted_at', 'is not', null)
       .execute();
     return existing.conversation_id;
   }
   const id = randomUUID();
   await trx.insertInto('conversations').values({ id, type: 'dm', created_at: now, updated_at: now }).execute();
-  const pair = await trx.insertInto('dm_participants').values({ conversation_id: id, user1_id: user1, user2_id: user2 })
+  const pair = await trx
+    .insertInto('dm_participants')
+    .values({ conversation_id: id, user1_id: user1, user2_id: user2 })
     .onConflict((oc) => oc.columns(['user1_id', 'user2_id']).doNothing())
     .executeTakeFirst();
   if (Number(pair.numInsertedOrUpdatedRows ?? 0) === 0) {
     await trx.deleteFrom('conversations').where('id', '=', id).execute();
-    const winner = await trx.selectFrom('dm_participants').select('conversation_id')
-      .where('user1_id', '=', user1).where('user2_id', '=', user2).executeTakeFirstOrThrow();
+    const winner = await trx
+      .selectFrom('dm_participants')
+      .select('conversation_id')
+      .where('user1_id', '=', user1)
+      .where('user2_id', '=', user2)
+      .executeTakeFirstOrThrow();
     return winner.conversation_id;
   }
-  await trx.insertInto('members').values([
-    { conversation_id: id, user_id: user1, role: 'member', created_at: now, updated_at: now },
-    { conversation_id: id, user_id: user2, role: 'member', created_at: now, updated_at: now },
-  ]).execute();
+  await trx
+    .insertInto('members')
+    .values([
+      { conversation_id: id, user_id: user1, role: 'member', created_at: now, updated_at: now },
+      { conversation_id: id, user_id: user2, role: 'member', created_at: now, updated_at: now },
+    ])
+    .execute();
   return id;
 }
 

@@ -98,8 +98,12 @@ export class MembershipStore {
 
   /** The user's membership row, active or removed; null when there never was one. */
   async getMembership(conversationId: string, userId: string): Promise<MembershipRecord | null> {
-    const row = await this.db.kysely.selectFrom('members').selectAll()
-      .where('conversation_id', '=', conversationId).where('user_id', '=', userId).executeTakeFirst();
+    const row = await this.db.kysely
+      .selectFrom('members')
+      .selectAll()
+      .where('conversation_id', '=', conversationId)
+      .where('user_id', '=', userId)
+      .executeTakeFirst();
     return row ? this.membershipFromRow(row) : null;
   }
 
@@ -151,13 +155,16 @@ export class MembershipStore {
    */
   async addMember(convId: string, userId: string): Promise<void> {
     const now = new Date();
-    await this.db.kysely.insertInto('members')
+    await this.db.kysely
+      .insertInto('members')
       .values({ conversation_id: convId, user_id: userId, role: 'member', created_at: now, updated_at: now })
-      .onConflict((oc) => oc.columns(['conversation_id', 'user_id']).doUpdateSet({
-        role: sql<string>`case when members.deleted_at is null then members.role else 'member' end`,
-        deleted_at: null,
-        updated_at: now,
-      }))
+      .onConflict((oc) =>
+        oc.columns(['conversation_id', 'user_id']).doUpdateSet({
+          role: sql<string>`case when members.deleted_at is null then members.role else 'member' end`,
+          deleted_at: null,
+          updated_at: now,
+        }),
+      )
       .execute();
   }
 
@@ -171,9 +178,13 @@ export class MembershipStore {
       // every message committed before the removal carries an earlier time, every later one skips the removed member.
       if (this.db.dialect === 'postgres') await trx.selectFrom('conversations').select('id').where('id', '=', convId).forUpdate().execute();
       const now = new Date();
-      const r = await trx.updateTable('members').set({ deleted_at: now, updated_at: now })
-        .where('conversation_id', '=', convId).where('user_id', '=', userId)
-        .where('deleted_at', 'is', null).where('role', 'in', [...removableRoles])
+      const r = await trx
+        .updateTable('members')
+        .set({ deleted_at: now, updated_at: now })
+        .where('conversation_id', '=', convId)
+        .where('user_id', '=', userId)
+        .where('deleted_at', 'is', null)
+        .where('role', 'in', [...removableRoles])
         .executeTakeFirst();
       return Number(r.numUpdatedRows) > 0;
     });
@@ -181,17 +192,25 @@ export class MembershipStore {
 
   /** Sets an active non-owner member's role; false when no such member. */
   async setRole(convId: string, userId: string, role: Exclude<Role, 'owner'>): Promise<boolean> {
-    const r = await this.db.kysely.updateTable('members').set({ role, updated_at: new Date() })
-      .where('conversation_id', '=', convId).where('user_id', '=', userId)
-      .where('deleted_at', 'is', null).where('role', '!=', 'owner')
+    const r = await this.db.kysely
+      .updateTable('members')
+      .set({ role, updated_at: new Date() })
+      .where('conversation_id', '=', convId)
+      .where('user_id', '=', userId)
+      .where('deleted_at', 'is', null)
+      .where('role', '!=', 'owner')
       .executeTakeFirst();
     return Number(r.numUpdatedRows) > 0;
   }
 
   /** Sets the user's clear position; later history reads start after it. */
   async setClearSeq(convId: string, userId: string, seq: number): Promise<void> {
-    await this.db.kysely.updateTable('members').set({ clear_seq: seq, updated_at: new Date() })
-      .where('conversation_id', '=', convId).where('user_id', '=', userId).execute();
+    await this.db.kysely
+      .updateTable('members')
+      .set({ clear_seq: seq, updated_at: new Date() })
+      .where('conversation_id', '=', convId)
+      .where('user_id', '=', userId)
+      .execute();
   }
 
   #remember(s: MemberSnapshot | null): MemberSnapshot | null {

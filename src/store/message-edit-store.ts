@@ -20,19 +20,30 @@ export class MessageEditStore {
    * Replaces content, bumps `edit_count` and refreshes mentions and file
    * references, all-or-nothing; the count is re-checked under the row lock.
    */
-  async edit(conversationId: string, seq: number, change: {
-    content: Buffer; keyId: number; head: (old: MessageHead) => MessageHead; maxEdits: number;
-    mentions: readonly string[]; fileRefs: readonly string[]; at: Date;
-  }): Promise<EditOutcome> {
+  async edit(
+    conversationId: string,
+    seq: number,
+    change: {
+      content: Buffer;
+      keyId: number;
+      head: (old: MessageHead) => MessageHead;
+      maxEdits: number;
+      mentions: readonly string[];
+      fileRefs: readonly string[];
+      at: Date;
+    },
+  ): Promise<EditOutcome> {
     return this.db.kysely.transaction().execute(async (trx) => {
       const row = await this.#locked(trx, conversationId, seq);
       if (!row) return 'not-found';
       const msg = messageFromRow(this.db.codec, row);
       if (msg.deletedAt !== null) return 'deleted';
       if ((msg.head.edit_count ?? 0) >= change.maxEdits) return 'max-edits';
-      await trx.updateTable('messages')
+      await trx
+        .updateTable('messages')
         .set({ content: change.content, content_key_id: change.keyId, head: headJson(this.db.codec, change.head(msg.head)), updated_at: change.at })
-        .where('id', '=', msg.id).execute();
+        .where('id', '=', msg.id)
+        .execute();
       await replaceRefs(trx, msg.id, conversationId, change, msg.createdAt);
       return 'ok';
     });
@@ -44,7 +55,11 @@ export class MessageEditStore {
       const row = await this.#locked(trx, conversationId, seq);
       if (!row) return false;
       const head = change(asHead(this.db.codec.json(row.head)));
-      await trx.updateTable('messages').set({ head: headJson(this.db.codec, head), updated_at: at }).where('id', '=', row.id).execute();
+      await trx
+        .updateTable('messages')
+        .set({ head: headJson(this.db.codec, head), updated_at: at })
+        .where('id', '=', row.id)
+        .execute();
       return true;
     });
   }
@@ -63,8 +78,11 @@ export class MessageEditStore {
 
   /** Delete for me; idempotent. */
   async hideFor(messageId: string, userId: string, at: Date): Promise<void> {
-    await this.db.kysely.insertInto('message_deletions').values({ message_id: messageId, user_id: userId, deleted_at: at })
-      .onConflict((oc) => oc.columns(['message_id', 'user_id']).doNothing()).execute();
+    await this.db.kysely
+      .insertInto('message_deletions')
+      .values({ message_id: messageId, user_id: userId, deleted_at: at })
+      .onConflict((oc) => oc.columns(['message_id', 'user_id']).doNothing())
+      .execute();
   }
 
   async #locked(trx: Transaction<Database>, conversationId: string, seq: number) {

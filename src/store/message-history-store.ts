@@ -28,26 +28,29 @@ export class MessageHistoryStore {
 
   /** The message with this seq in the conversation, deleted or not. */
   async find(conversationId: string, seq: number): Promise<MessageRecord | null> {
-    const row = await this.db.kysely.selectFrom('messages').selectAll()
-      .where('conversation_id', '=', conversationId).where('seq', '=', seq).executeTakeFirst();
+    const row = await this.db.kysely.selectFrom('messages').selectAll().where('conversation_id', '=', conversationId).where('seq', '=', seq).executeTakeFirst();
     return row ? messageFromRow(this.db.codec, row) : null;
   }
 
   /** The id of the message with this seq in the conversation, deleted or not. */
   async messageIdAt(convId: string, seq: number): Promise<string | null> {
-    const row = await this.db.kysely.selectFrom('messages').select('id')
-      .where('conversation_id', '=', convId).where('seq', '=', seq).executeTakeFirst();
+    const row = await this.db.kysely.selectFrom('messages').select('id').where('conversation_id', '=', convId).where('seq', '=', seq).executeTakeFirst();
     return row?.id ?? null;
   }
 
   /** One page of history as `reader` may see it (§3.8.3): cleared, deleted-for-me and expired messages are hidden. */
   async page(q: HistoryQuery): Promise<MessageRecord[]> {
-    let query = this.db.kysely.selectFrom('messages').selectAll()
+    let query = this.db.kysely
+      .selectFrom('messages')
+      .selectAll()
       .where('conversation_id', '=', q.conversationId)
       .where('seq', '>', Math.max(q.clearSeq, q.after ?? 0))
       .where((eb) => visibleTo(eb, q.reader, q.now));
     if (q.before > 0) query = query.where('seq', '<', q.before);
-    const rows = await query.orderBy('seq', q.after === null ? 'desc' : 'asc').limit(q.limit).execute();
+    const rows = await query
+      .orderBy('seq', q.after === null ? 'desc' : 'asc')
+      .limit(q.limit)
+      .execute();
     return rows.map((r) => messageFromRow(this.db.codec, r));
   }
 
@@ -57,7 +60,8 @@ export class MessageHistoryStore {
    * and expiry applied (§3.8.8, §12 item 20).
    */
   async mentions(userId: string, limit: number, now: Date): Promise<MessageRecord[]> {
-    const rows = await this.db.kysely.selectFrom('message_mentions')
+    const rows = await this.db.kysely
+      .selectFrom('message_mentions')
       .innerJoin('messages', 'messages.id', 'message_mentions.message_id')
       .innerJoin('members', (j) => j.onRef('members.conversation_id', '=', 'message_mentions.conversation_id').on('members.user_id', '=', userId))
       .selectAll('messages')
@@ -77,10 +81,24 @@ export class MessageHistoryStore {
 /** Not deleted for `reader` and not expired for them (by flag or by time: correctness never waits for the sweep). */
 function visibleTo(eb: MessagesEb, reader: string, now: Date): Expression<SqlBool> {
   return eb.and([
-    eb.not(eb.exists(eb.selectFrom('message_deletions').select(sql.lit(1).as('x'))
-      .whereRef('message_deletions.message_id', '=', 'messages.id').where('message_deletions.user_id', '=', reader))),
-    eb.not(eb.exists(eb.selectFrom('message_reads').select(sql.lit(1).as('x'))
-      .whereRef('message_reads.message_id', '=', 'messages.id').where('message_reads.user_id', '=', reader)
-      .where((r) => r.or([r('message_reads.expired', '=', true), r('message_reads.expires_at', '<=', now)])))),
+    eb.not(
+      eb.exists(
+        eb
+          .selectFrom('message_deletions')
+          .select(sql.lit(1).as('x'))
+          .whereRef('message_deletions.message_id', '=', 'messages.id')
+          .where('message_deletions.user_id', '=', reader),
+      ),
+    ),
+    eb.not(
+      eb.exists(
+        eb
+          .selectFrom('message_reads')
+          .select(sql.lit(1).as('x'))
+          .whereRef('message_reads.message_id', '=', 'messages.id')
+          .where('message_reads.user_id', '=', reader)
+          .where((r) => r.or([r('message_reads.expired', '=', true), r('message_reads.expires_at', '<=', now)])),
+      ),
+    ),
   ]);
 }

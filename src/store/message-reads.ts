@@ -16,7 +16,10 @@ export interface ReadExpiry {
  * after its own TTL (one of the allowed values, default 10 s), any other
  * message after the conversation TTL, or never.
  */
-export function readStamps(dialect: Dialect, e: ReadExpiry): { reader(id: string): RawBuilder<unknown>; readAt: RawBuilder<unknown>; expiresAt: RawBuilder<unknown> } {
+export function readStamps(
+  dialect: Dialect,
+  e: ReadExpiry,
+): { reader(id: string): RawBuilder<unknown>; readAt: RawBuilder<unknown>; expiresAt: RawBuilder<unknown> } {
   const pg = dialect === 'postgres';
   const ts = (d: Date) => (pg ? sql`CAST(${d} AS timestamptz)` : sql`${d}`);
   const after = (seconds: number) => ts(new Date(e.readAt.getTime() + seconds * 1000));

@@ -31,12 +31,14 @@ export async function replaceRefs(trx: Transaction<Database>, messageId: string,
   await trx.deleteFrom('message_mentions').where('message_id', '=', messageId).execute();
   await trx.deleteFrom('message_files').where('message_id', '=', messageId).execute();
   if (refs.mentions.length > 0) {
-    await trx.insertInto('message_mentions')
+    await trx
+      .insertInto('message_mentions')
       .values(refs.mentions.map((user_id) => ({ message_id: messageId, user_id, conversation_id: conversationId, created_at: at })))
       .execute();
   }
   if (refs.fileRefs.length > 0) {
-    await trx.insertInto('message_files')
+    await trx
+      .insertInto('message_files')
       .values(refs.fileRefs.map((file_id) => ({ message_id: messageId, file_id, conversation_id: conversationId })))
       .execute();
   }

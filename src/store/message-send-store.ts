@@ -109,18 +109,24 @@ export class MessageSendStore {
     let results: Stored[];
     try {
       results = await this.db.kysely.transaction().execute(async (trx) => {
-        const rows = await insertSendBatch(trx, batch.map((p) => p.m), (h) => headJson(this.db.codec, h));
+        const rows = await insertSendBatch(
+          trx,
+          batch.map((p) => p.m),
+          (h) => headJson(this.db.codec, h),
+        );
         // Senders checked against an older member list are checked again, one read per conversation.
         const fresh = new Map<string, Promise<MemberSnapshot | null>>();
-        const out = await Promise.all(rows.map(async (r, i): Promise<Stored> => {
-          const m = batch[i]!.m;
-          if (r.memberVersion !== m.memberVersion) {
-            let members = fresh.get(m.conversationId);
-            if (!members) fresh.set(m.conversationId, (members = this.members.loadSnapshot(m.conversationId, trx)));
-            refuseIfNotAllowed(await members, m.from);
-          }
-          return { seq: r.seq, createdAt: m.at, duplicate: false, memberVersion: r.memberVersion };
-        }));
+        const out = await Promise.all(
+          rows.map(async (r, i): Promise<Stored> => {
+            const m = batch[i]!.m;
+            if (r.memberVersion !== m.memberVersion) {
+              let members = fresh.get(m.conversationId);
+              if (!members) fresh.set(m.conversationId, (members = this.members.loadSnapshot(m.conversationId, trx)));
+              refuseIfNotAllowed(await members, m.from);
+            }
+            return { seq: r.seq, createdAt: m.at, duplicate: false, memberVersion: r.memberVersion };
+          }),
+        );
         // Before the commit, in allocation order per conversation.
         const bySeq = out.map((_, i) => i).sort((x, y) => out[x]!.seq - out[y]!.seq);
         for (const i of bySeq) batch[i]!.onSeq(out[i]!.seq);
@@ -170,11 +176,13 @@ export class MessageSendStore {
   #insertSqlite(db: SqliteHandle, m: NewMessage, onSeq: (seq: number) => void): Stored {
     const at = m.at.toISOString();
     if (m.nonce !== null) {
-      const orig = db.prepare('select seq, created_at from messages where conversation_id = ? and from_user_id = ? and nonce = ?')
+      const orig = db
+        .prepare('select seq, created_at from messages where conversation_id = ? and from_user_id = ? and nonce = ?')
         .get(m.conversationId, m.from, m.nonce) as { seq: number; created_at: string } | undefined;
       if (orig) return { seq: orig.seq, createdAt: new Date(orig.created_at), duplicate: true, memberVersion: m.memberVersion };
     }
-    const row = db.prepare('update conversations set last_seq = last_seq + 1, last_msg_at = ? where id = ? returning last_seq, member_version')
+    const row = db
+      .prepare('update conversations set last_seq = last_seq + 1, last_msg_at = ? where id = ? returning last_seq, member_version')
       .get(at, m.conversationId) as { last_seq: number; member_version: number } | undefined;
     if (!row) throw new Error(`conversation ${m.conversationId} not found`);
     if (row.member_version !== m.memberVersion) refuseIfNotAllowed(this.members.loadSnapshotSqlite(db, m.conversationId), m.from);
@@ -189,8 +197,12 @@ export class MessageSendStore {
   }
 
   async #byNonce(q: Q, conversationId: string, from: string, nonce: string): Promise<{ seq: number; createdAt: Date } | undefined> {
-    const row = await q.selectFrom('messages').select(['seq', 'created_at'])
-      .where('conversation_id', '=', conversationId).where('from_user_id', '=', from).where('nonce', '=', nonce)
+    const row = await q
+      .selectFrom('messages')
+      .select(['seq', 'created_at'])
+      .where('conversation_id', '=', conversationId)
+      .where('from_user_id', '=', from)
+      .where('nonce', '=', nonce)
       .executeTakeFirst();
     return row ? { seq: row.seq, createdAt: this.db.codec.date(row.created_at) } : undefined;
   }

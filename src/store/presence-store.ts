@@ -23,7 +23,8 @@ export class PresenceStore {
       .where((eb) =>
         eb.not(
           eb.exists(
-            eb.selectFrom('members as b')
+            eb
+              .selectFrom('members as b')
               .innerJoin('dm_participants as d', 'd.conversation_id', 'b.conversation_id')
               .innerJoin('members as me2', 'me2.conversation_id', 'b.conversation_id')
               .select('b.user_id')

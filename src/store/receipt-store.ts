@@ -56,9 +56,14 @@ export class ReceiptStore {
 
   /** Read/delivery positions of the active members, in joining order. */
   async ofConversation(convId: string): Promise<Receipt[]> {
-    const rows = await this.db.kysely.selectFrom('members').select(['user_id', 'read_seq', 'recv_seq'])
-      .where('conversation_id', '=', convId).where('deleted_at', 'is', null)
-      .orderBy('created_at').orderBy('user_id').execute();
+    const rows = await this.db.kysely
+      .selectFrom('members')
+      .select(['user_id', 'read_seq', 'recv_seq'])
+      .where('conversation_id', '=', convId)
+      .where('deleted_at', 'is', null)
+      .orderBy('created_at')
+      .orderBy('user_id')
+      .execute();
     return rows.map((r) => ({ userId: r.user_id, readSeq: r.read_seq, recvSeq: r.recv_seq }));
   }
 
@@ -87,9 +92,12 @@ export class ReceiptStore {
 
   async #raise(q: Q, conversationId: string, userId: string, seqs: { read?: number; recv: number }, at: Date): Promise<Receipts | null> {
     const raise = (col: 'read_seq' | 'recv_seq', to: number) => sql<number>`CASE WHEN ${sql.ref(col)} < ${to} THEN ${to} ELSE ${sql.ref(col)} END`;
-    const row = await q.updateTable('members')
+    const row = await q
+      .updateTable('members')
       .set({ recv_seq: raise('recv_seq', seqs.recv), updated_at: at, ...(seqs.read !== undefined ? { read_seq: raise('read_seq', seqs.read) } : {}) })
-      .where('conversation_id', '=', conversationId).where('user_id', '=', userId).where('deleted_at', 'is', null)
+      .where('conversation_id', '=', conversationId)
+      .where('user_id', '=', userId)
+      .where('deleted_at', 'is', null)
       .returning(['read_seq', 'recv_seq'])
       .executeTakeFirst();
     return row ? { readSeq: row.read_seq, recvSeq: row.recv_seq } : null;

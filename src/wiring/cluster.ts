@@ -44,11 +44,20 @@ export const clusterWiring: ClusterWiring = async ({ registry, config, log, metr
   if (!url) throw new Error('cluster mode needs REDIS_URL');
   const clog = log.child({ component: 'redis' });
   // A Redis that hangs (paused, overloaded) must not hang logins or closes: commands time out.
-  const options = { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2000, lazyConnect: true, retryStrategy: (n: number) => Math.min(100 * n, 2000) };
+  const options = {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 2000,
+    lazyConnect: true,
+    retryStrategy: (n: number) => Math.min(100 * n, 2000),
+  };
   const pub = new Redis(url, options);
   const sub = new Redis(url, { ...options, commandTimeout: undefined, enableOfflineQueue: true, maxRetriesPerRequest: null });
   let firstReady = true;
-  for (const [name, conn] of [['commands', pub], ['subscriber', sub]] as const) {
+  for (const [name, conn] of [
+    ['commands', pub],
+    ['subscriber', sub],
+  ] as const) {
     conn.on('error', (err: Error) => {
       metrics.backendErrors.inc({ backend: 'redis' });
       clog.warn({ conn: name, err: err.message }, 'redis error');
@@ -58,10 +67,19 @@ export const clusterWiring: ClusterWiring = async ({ registry, config, log, metr
 
   const keys = new RedisKeys(config.redisPrefix);
   const presence = new RedisPresence(pub, keys, config.nodeId);
-  const bus = new RedisBus(pub, sub, keys, config.nodeId, presence, registry, {
-    published: (seconds) => metrics.busPublish.observe(seconds),
-    failed: () => metrics.backendErrors.inc({ backend: 'redis' }),
-  }, clog);
+  const bus = new RedisBus(
+    pub,
+    sub,
+    keys,
+    config.nodeId,
+    presence,
+    registry,
+    {
+      published: (seconds) => metrics.busPublish.observe(seconds),
+      failed: () => metrics.backendErrors.inc({ backend: 'redis' }),
+    },
+    clog,
+  );
   await bus.start();
   const heartbeat = new NodeHeartbeat(pub, keys, config.nodeId, presence, config.presenceTtl * 1000, clog);
 

@@ -81,4 +81,3 @@ export function openDb(opts: DbOptions): Db {
   };
   return { kysely, dialect: 'sqlite', codec: codecFor('sqlite'), sqlite, close };
 }
-

@@ -118,8 +118,7 @@ async function flush(from: readonly BusNode[], sessions: readonly TestSession[])
   await waitFor('flush', () => open.every((s) => marks.every((m) => s.events.includes(m))));
 }
 
-const end = (code: number, extra: { reason?: string; session?: string; exceptSession?: string } = {}) =>
-  ({ kind: 'end-sessions', code, ...extra }) as const;
+const end = (code: number, extra: { reason?: string; session?: string; exceptSession?: string } = {}) => ({ kind: 'end-sessions', code, ...extra }) as const;
 
 /**
  * The bus conformance suite, run against one implementation. Every case
@@ -197,7 +196,11 @@ export function busSuite(name: string, createNodes: CreateNodes, { maxNodes }: {
     for (const s of sa) {
       const got = s.frames;
       assert.equal(got.length, 600);
-      for (const from of [0, 1]) assert.deepEqual(got.filter((f) => f.startsWith(`n${from}:`)), sent[from]);
+      for (const from of [0, 1])
+        assert.deepEqual(
+          got.filter((f) => f.startsWith(`n${from}:`)),
+          sent[from],
+        );
     }
   });
 

@@ -115,7 +115,10 @@ test('presence across nodes: a watcher sees exactly one on per coming online and
         await waitHealth(gone!.node, (h) => h.sessions === expected);
       }
       // Let each transition settle before the next one so the model is exact.
-      if (open.length === 1) await watcher.client.waitFor((f) => watcher.client.frames.indexOf(f) >= start && f.pres?.user === subject.id && f.pres.what === 'on' && countOn() === expectedOn);
+      if (open.length === 1)
+        await watcher.client.waitFor(
+          (f) => watcher.client.frames.indexOf(f) >= start && f.pres?.user === subject.id && f.pres.what === 'on' && countOn() === expectedOn,
+        );
       if (open.length === 0) await watcher.client.waitFor(() => countOff() === expectedOn);
     }
     for (const o of open.splice(0)) o.c.close();
@@ -127,7 +130,10 @@ test('presence across nodes: a watcher sees exactly one on per coming online and
     assert.ok(lastOff?.pres.lastSeen);
 
     function presSeq(): string[] {
-      return watcher.client.frames.slice(start).filter((f) => f.pres?.user === subject.id).map((f) => f.pres.what);
+      return watcher.client.frames
+        .slice(start)
+        .filter((f) => f.pres?.user === subject.id)
+        .map((f) => f.pres.what);
     }
     function countOn() {
       return presSeq().filter((w) => w === 'on').length;
@@ -139,20 +145,24 @@ test('presence across nodes: a watcher sees exactly one on per coming online and
 });
 
 test('a node killed with SIGKILL: its users go offline for watchers within the presence TTL', { skip }, async () => {
-  await withCluster(2, async ([a, b]) => {
-    const watcher = await signUp(a!, 'watch2');
-    const victim = await signUp(b!, 'victim2');
-    await watcher.client.request('dm', { user: victim.id });
-    const r = await watcher.client.request('get', { what: 'user', user: victim.id });
-    assert.equal(r.params.user.online, true, 'online reflects sessions on other nodes');
-    const killedAt = Date.now();
-    await b!.kill();
-    const off = await watcher.client.waitFor((f) => f.pres?.user === victim.id && f.pres.what === 'off', 10_000);
-    assert.ok(Date.now() - killedAt <= 3000 + 1000, `off after ${Date.now() - killedAt} ms`);
-    assert.ok(off.pres.lastSeen);
-    const after = await watcher.client.request('get', { what: 'user', user: victim.id });
-    assert.equal(after.params.user.online, false);
-  }, { MVCHAT_PRESENCE_TTL: '3' });
+  await withCluster(
+    2,
+    async ([a, b]) => {
+      const watcher = await signUp(a!, 'watch2');
+      const victim = await signUp(b!, 'victim2');
+      await watcher.client.request('dm', { user: victim.id });
+      const r = await watcher.client.request('get', { what: 'user', user: victim.id });
+      assert.equal(r.params.user.online, true, 'online reflects sessions on other nodes');
+      const killedAt = Date.now();
+      await b!.kill();
+      const off = await watcher.client.waitFor((f) => f.pres?.user === victim.id && f.pres.what === 'off', 10_000);
+      assert.ok(Date.now() - killedAt <= 3000 + 1000, `off after ${Date.now() - killedAt} ms`);
+      assert.ok(off.pres.lastSeen);
+      const after = await watcher.client.request('get', { what: 'user', user: victim.id });
+      assert.equal(after.params.user.online, false);
+    },
+    { MVCHAT_PRESENCE_TTL: '3' },
+  );
 });
 
 async function waitHealth(node: NodeProcess, ok: (h: { sessions: number; online: number }) => boolean): Promise<void> {
@@ -164,13 +174,17 @@ async function waitHealth(node: NodeProcess, ok: (h: { sessions: number; online:
 }
 
 test('login throttling is shared by every node (Redis-backed limits)', { skip }, async () => {
-  await withCluster(2, async ([a, b]) => {
-    await signUp(a!, 'guarded');
-    const onA = await a!.connect();
-    const onB = await b!.connect();
-    const tries = [onA, onB, onA];
-    for (const c of tries) assert.equal((await c.request('login', { scheme: 'basic', secret: basic('guarded', 'wrong-guess') })).text, 'invalid credentials');
-    const r = await onB.request('login', { scheme: 'basic', secret: basic('guarded', PASSWORD) });
-    assert.deepEqual([r.code, r.text], [429, 'too many attempts']);
-  }, { MVCHAT_AUTH_LIMIT: '3' });
+  await withCluster(
+    2,
+    async ([a, b]) => {
+      await signUp(a!, 'guarded');
+      const onA = await a!.connect();
+      const onB = await b!.connect();
+      const tries = [onA, onB, onA];
+      for (const c of tries) assert.equal((await c.request('login', { scheme: 'basic', secret: basic('guarded', 'wrong-guess') })).text, 'invalid credentials');
+      const r = await onB.request('login', { scheme: 'basic', secret: basic('guarded', PASSWORD) });
+      assert.deepEqual([r.code, r.text], [429, 'too many attempts']);
+    },
+    { MVCHAT_AUTH_LIMIT: '3' },
+  );
 });

@@ -22,7 +22,9 @@ async function freePort(): Promise<number> {
 
 /** A private Redis for this test, so stopping it disturbs nobody else. */
 async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   await new Promise<void>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d) => {
@@ -87,8 +89,9 @@ test('Redis restarted during load: every acknowledged message is in history and 
   }
 });
 
-
-test('sockets opening and closing while Redis is paused leave every index at once (DEFECTS 6)', { skip: !hasRedisServer && 'redis-server binary not installed' }, async () => {
+test('sockets opening and closing while Redis is paused leave every index at once (DEFECTS 6)', {
+  skip: !hasRedisServer && 'redis-server binary not installed',
+}, async () => {
   const port = await freePort();
   const redis = await startRedis(port);
   const s = await startServer('sqlite', { redisUrl: `redis://127.0.0.1:${port}`, redisPrefix: 'churn:', frameRate: 1000 }, { cluster: clusterWiring });

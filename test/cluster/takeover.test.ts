@@ -18,7 +18,9 @@ function referenceEncrypt(key: Buffer, text: string): Buffer {
   return Buffer.concat([nonce, body, c.getAuthTag()]);
 }
 
-test('taking over a database written by the reference server (schema 10): passwords, tokens and history keep working', { skip: !PG_URL && 'MVCHAT_TEST_DATABASE_URL not set' }, async () => {
+test('taking over a database written by the reference server (schema 10): passwords, tokens and history keep working', {
+  skip: !PG_URL && 'MVCHAT_TEST_DATABASE_URL not set',
+}, async () => {
   const db = await freshPgDatabase();
   const tokenKey = randomBytes(32);
   const encKey = randomBytes(32);
@@ -31,20 +33,37 @@ test('taking over a database written by the reference server (schema 10): passwo
     const k = new Kysely<any>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: db.url }) }) });
     await referenceSchema({ db: k, dialect: 'postgres', t: columnTypes('postgres') });
     const now = new Date();
-    await k.insertInto('users').values([
-      { id: dana, public: JSON.stringify({ fn: 'Dana' }), created_at: now, updated_at: now },
-      { id: eli, public: JSON.stringify({ fn: 'Eli' }), created_at: now, updated_at: now },
-    ]).execute();
-    await k.insertInto('auth').values({ id: randomUUID(), user_id: dana, scheme: 'basic', secret: await hashPassword('hunter22'), uname: 'dana', created_at: now }).execute();
+    await k
+      .insertInto('users')
+      .values([
+        { id: dana, public: JSON.stringify({ fn: 'Dana' }), created_at: now, updated_at: now },
+        { id: eli, public: JSON.stringify({ fn: 'Eli' }), created_at: now, updated_at: now },
+      ])
+      .execute();
+    await k
+      .insertInto('auth')
+      .values({ id: randomUUID(), user_id: dana, scheme: 'basic', secret: await hashPassword('hunter22'), uname: 'dana', created_at: now })
+      .execute();
     await k.insertInto('conversations').values({ id: conv, type: 'dm', last_seq: 1, last_msg_at: now, created_at: now, updated_at: now }).execute();
     const [u1, u2] = [dana, eli].sort();
     await k.insertInto('dm_participants').values({ conversation_id: conv, user1_id: u1, user2_id: u2 }).execute();
-    await k.insertInto('members').values([dana, eli].map((u) => ({ conversation_id: conv, user_id: u, created_at: now, updated_at: now }))).execute();
-    await k.insertInto('messages').values({
-      id: randomUUID(), conversation_id: conv, seq: 1, from_user_id: dana, created_at: now, updated_at: now,
-      content: referenceEncrypt(encKey, text),
-      head: JSON.stringify({ mentions: [{ userId: eli, username: 'Eli', offset: 4, length: 3 }] }),
-    }).execute();
+    await k
+      .insertInto('members')
+      .values([dana, eli].map((u) => ({ conversation_id: conv, user_id: u, created_at: now, updated_at: now })))
+      .execute();
+    await k
+      .insertInto('messages')
+      .values({
+        id: randomUUID(),
+        conversation_id: conv,
+        seq: 1,
+        from_user_id: dana,
+        created_at: now,
+        updated_at: now,
+        content: referenceEncrypt(encKey, text),
+        head: JSON.stringify({ mentions: [{ userId: eli, username: 'Eli', offset: 4, length: 3 }] }),
+      })
+      .execute();
     await k.destroy();
   }
   const s = await startServer('postgres', { databaseUrl: db.url, tokenKey, encryptionKeys: [encKey] });
@@ -54,7 +73,12 @@ test('taking over a database written by the reference server (schema 10): passwo
     assert.equal(login.code, 200);
     assert.equal(login.params.user, dana);
     const now = Math.floor(Date.now() / 1000);
-    const referenceToken = await new SignJWT({ uid: eli }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuer('reference').setIssuedAt(now).setExpirationTime(now + 3600).sign(tokenKey);
+    const referenceToken = await new SignJWT({ uid: eli })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuer('reference')
+      .setIssuedAt(now)
+      .setExpirationTime(now + 3600)
+      .sign(tokenKey);
     const e = await s.connect();
     assert.equal((await e.request('login', { scheme: 'token', secret: referenceToken })).params.user, eli);
     const history = await e.request('get', { what: 'messages', conv });

@@ -14,7 +14,10 @@ export function pick(ctrl: Frame): [number, string] {
 export async function insertMessage(s: TestServer, conv: string, from: string, seq: number, at = new Date()): Promise<string> {
   const k = s.app.deps.stores.db.kysely;
   const id = randomUUID();
-  await k.insertInto('messages').values({ id, conversation_id: conv, seq, from_user_id: from, created_at: at, updated_at: at, content: null, head: null }).execute();
+  await k
+    .insertInto('messages')
+    .values({ id, conversation_id: conv, seq, from_user_id: from, created_at: at, updated_at: at, content: null, head: null })
+    .execute();
   await k.updateTable('conversations').set({ last_seq: seq, last_msg_at: at }).where('id', '=', conv).execute();
   return id;
 }

@@ -27,8 +27,12 @@ export async function roomWith(_s: TestServer, owner: Member, others: Member[]):
 
 /** Marks a membership removed as `leave`/`kick` do (also for DMs, which no request can leave). */
 export async function removeMember(s: TestServer, conv: string, userId: string): Promise<void> {
-  await s.app.deps.stores.db.kysely.updateTable('members').set({ deleted_at: new Date() })
-    .where('conversation_id', '=', conv).where('user_id', '=', userId).execute();
+  await s.app.deps.stores.db.kysely
+    .updateTable('members')
+    .set({ deleted_at: new Date() })
+    .where('conversation_id', '=', conv)
+    .where('user_id', '=', userId)
+    .execute();
 }
 
 /** `blocker` blocks the other DM participant, through `dm {conv, blocked}`. */
@@ -54,7 +58,7 @@ export async function ageMessage(s: TestServer, conv: string, seq: number, ms: n
 /** Every message after `after`, oldest first, through `get messages {after}` until a page comes back empty. */
 export async function historyAfter(c: TestClient, conv: string, after = 0): Promise<Record<string, any>[]> {
   const out: Record<string, any>[] = [];
-  for (let from = after; ;) {
+  for (let from = after; ; ) {
     const r = await c.request('get', { what: 'messages', conv, after: from, limit: 100 });
     if (r.code !== 200) throw new Error(`get messages failed: ${JSON.stringify(r)}`);
     const page: Record<string, any>[] = r.params.messages;

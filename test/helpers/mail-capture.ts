@@ -74,9 +74,7 @@ export class SmtpCapture {
 
 /** Decoded text of a raw MIME message: quoted-printable soft breaks and escapes undone, so codes and links can be matched. */
 export function mailText(raw: string): string {
-  return raw
-    .replace(/=\r?\n/g, '')
-    .replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+  return raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
 }
 
 /** The header `name` of a raw message (unfolded). */
@@ -91,7 +89,10 @@ export function mailHeader(raw: string, name: string): string | undefined {
 export function outboxMails(dataDir: string): string[] {
   const dir = path.join(dataDir, 'outbox');
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => f.endsWith('.eml')).sort().map((f) => readFileSync(path.join(dir, f), 'utf8'));
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.eml'))
+    .sort()
+    .map((f) => readFileSync(path.join(dir, f), 'utf8'));
 }
 
 /** Polls `check` until it returns a value (files have no change event to wait on). */

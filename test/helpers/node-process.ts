@@ -37,7 +37,15 @@ export async function startNode(env: Record<string, string>, id = `node-${random
   const dataDir = mkdtempSync(path.join(tmpdir(), 'mvchat-node-'));
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: root,
-    env: { ...process.env, ...env, MVCHAT_NODE_ID: id, MVCHAT_PORT: '0', MVCHAT_HOST: '127.0.0.1', MVCHAT_DATA_DIR: dataDir, MVCHAT_LOG_LEVEL: process.env.MVCHAT_TEST_LOG ?? 'info' },
+    env: {
+      ...process.env,
+      ...env,
+      MVCHAT_NODE_ID: id,
+      MVCHAT_PORT: '0',
+      MVCHAT_HOST: '127.0.0.1',
+      MVCHAT_DATA_DIR: dataDir,
+      MVCHAT_LOG_LEVEL: process.env.MVCHAT_TEST_LOG ?? 'info',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';

@@ -85,7 +85,13 @@ export async function startServer(backend: Backend = 'sqlite', overrides: Partia
     async user(name, pub) {
       const uname = name ?? `user${++n}_${randomUUID().slice(0, 6)}`;
       const client = await TestClient.connect(url);
-      const r = await client.request('acc', { user: 'new', scheme: 'basic', secret: basic(uname, PASSWORD), login: true, desc: { public: pub ?? { fn: uname } } });
+      const r = await client.request('acc', {
+        user: 'new',
+        scheme: 'basic',
+        secret: basic(uname, PASSWORD),
+        login: true,
+        desc: { public: pub ?? { fn: uname } },
+      });
       if (r.code !== 201) throw new Error(`sign-up failed: ${JSON.stringify(r)}`);
       return { client, id: r.params.user, name: uname, token: r.params.token };
     },

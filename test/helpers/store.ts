@@ -16,12 +16,26 @@ export async function openTestStores(backend: Backend): Promise<{ stores: Stores
     const pg = await freshPgDatabase();
     const db = openDb({ databaseUrl: pg.url, dataDir: '' });
     await migrate(db);
-    return { stores: createStores(db), db, close: async () => { await db.close(); await pg.drop(); } };
+    return {
+      stores: createStores(db),
+      db,
+      close: async () => {
+        await db.close();
+        await pg.drop();
+      },
+    };
   }
   const dir = mkdtempSync(path.join(tmpdir(), 'mvchat-store-'));
   const db = openDb({ databaseUrl: null, dataDir: dir });
   await migrate(db);
-  return { stores: createStores(db), db, close: async () => { await db.close(); rmSync(dir, { recursive: true, force: true }); } };
+  return {
+    stores: createStores(db),
+    db,
+    close: async () => {
+      await db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** What each test of a store suite gets: every store over one fresh database, the database itself, and its kind. */
@@ -63,7 +77,10 @@ export function storeSuite(name: string, body: (get: () => StoreTest) => void): 
 /** `n` bare user rows; their ids. */
 export async function insertUsers(db: Db, n: number): Promise<string[]> {
   const ids = Array.from({ length: n }, () => randomUUID());
-  await db.kysely.insertInto('users').values(ids.map((id) => ({ id }))).execute();
+  await db.kysely
+    .insertInto('users')
+    .values(ids.map((id) => ({ id })))
+    .execute();
   return ids;
 }
 
@@ -72,14 +89,28 @@ export async function insertRoom(db: Db, users = 2): Promise<{ conv: string; ids
   const ids = await insertUsers(db, users);
   const conv = randomUUID();
   await db.kysely.insertInto('conversations').values({ id: conv, type: 'room' }).execute();
-  await db.kysely.insertInto('members').values(ids.map((user_id) => ({ conversation_id: conv, user_id }))).execute();
+  await db.kysely
+    .insertInto('members')
+    .values(ids.map((user_id) => ({ conversation_id: conv, user_id })))
+    .execute();
   return { conv, ids };
 }
 
 /** A send as the send op builds it, with no mentions, files or nonce unless given. */
 export function newMessage(conv: string, from: string, extra: Partial<NewMessage> = {}): NewMessage {
   return {
-    conversationId: conv, from, content: Buffer.from('sealed'), keyId: 1, head: {}, viewOnce: false, viewOnceTtl: null,
-    nonce: null, mentions: [], fileRefs: [], at: new Date(), memberVersion: 0, ...extra,
+    conversationId: conv,
+    from,
+    content: Buffer.from('sealed'),
+    keyId: 1,
+    head: {},
+    viewOnce: false,
+    viewOnceTtl: null,
+    nonce: null,
+    mentions: [],
+    fileRefs: [],
+    at: new Date(),
+    memberVersion: 0,
+    ...extra,
   };
 }

@@ -59,11 +59,23 @@ for (const backend of backends()) {
       assert.deepEqual(codeText(await login('token', 'not-a-jwt')), [401, 'invalid token']);
       const key = s.config.tokenKey;
       const now = Math.floor(Date.now() / 1000);
-      const expired = await new SignJWT({ uid: u.id }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt(now - 100).setExpirationTime(now - 10).sign(key);
+      const expired = await new SignJWT({ uid: u.id })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuedAt(now - 100)
+        .setExpirationTime(now - 10)
+        .sign(key);
       assert.deepEqual(codeText(await login('token', expired)), [401, 'token expired']);
-      const hs512 = await new SignJWT({ uid: u.id }).setProtectedHeader({ alg: 'HS512' }).setIssuedAt(now).setExpirationTime(now + 100).sign(key);
+      const hs512 = await new SignJWT({ uid: u.id })
+        .setProtectedHeader({ alg: 'HS512' })
+        .setIssuedAt(now)
+        .setExpirationTime(now + 100)
+        .sign(key);
       assert.deepEqual(codeText(await login('token', hs512)), [401, 'invalid token']);
-      const ghost = await new SignJWT({ uid: '3f1c2b7e-8a41-4d8e-9b0c-5e2f7a6d1c90' }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt(now).setExpirationTime(now + 100).sign(key);
+      const ghost = await new SignJWT({ uid: '3f1c2b7e-8a41-4d8e-9b0c-5e2f7a6d1c90' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuedAt(now)
+        .setExpirationTime(now + 100)
+        .sign(key);
       assert.deepEqual(codeText(await login('token', ghost)), [401, 'user not found']);
 
       const ok = await login('basic', basic('frank', PASSWORD));
@@ -108,7 +120,10 @@ for (const backend of backends()) {
       assert.deepEqual(codeText(await me({ desc: { public: { fn: 'Changed' } }, email: 'shared@example.org' })), [409, 'email already in use']);
       const r = await me({ desc: { public: { fn: 'Gina G' } }, secret: basic(PASSWORD, 'brand-new-pass'), email: 'gina@example.org', lang: 'de' });
       assert.equal(r.code, 200);
-      assert.deepEqual({ ...r.params, token: undefined, expires: undefined }, { public: { fn: 'Gina G' }, passwordChanged: true, email: 'gina@example.org', lang: 'de', token: undefined, expires: undefined });
+      assert.deepEqual(
+        { ...r.params, token: undefined, expires: undefined },
+        { public: { fn: 'Gina G' }, passwordChanged: true, email: 'gina@example.org', lang: 'de', token: undefined, expires: undefined },
+      );
       const c = await s.connect();
       assert.deepEqual(codeText(await c.request('login', { scheme: 'token', secret: u.token })), [401, 'invalid token']);
       assert.equal((await c.request('login', { scheme: 'token', secret: r.params.token })).code, 200);
@@ -134,12 +149,21 @@ for (const backend of backends()) {
       const q = (query: string, limit?: number) => me.client.request('search', { query, ...(limit ? { limit } : {}) });
       assert.deepEqual(codeText(await q('')), [400, 'missing search query']);
       const all = await q('anna');
-      assert.deepEqual(all.params.users.map((u: any) => u.public.fn), ['100% Anna', 'ANNA C', 'anna_b']);
+      assert.deepEqual(
+        all.params.users.map((u: any) => u.public.fn),
+        ['100% Anna', 'ANNA C', 'anna_b'],
+      );
       const first = all.params.users[0];
       assert.deepEqual(Object.keys(first).sort(), ['id', 'lastSeen', 'online', 'public']);
       assert.equal((await q('anna', 2)).params.users.length, 2);
-      assert.deepEqual((await q('%')).params.users.map((u: any) => u.public.fn), ['100% Anna']);
-      assert.deepEqual((await q('a_b')).params.users.map((u: any) => u.public.fn), ['anna_b']);
+      assert.deepEqual(
+        (await q('%')).params.users.map((u: any) => u.public.fn),
+        ['100% Anna'],
+      );
+      assert.deepEqual(
+        (await q('a_b')).params.users.map((u: any) => u.public.fn),
+        ['anna_b'],
+      );
       const big = await me.client.request('search', { query: 'a', limit: 2 ** 63 });
       assert.deepEqual(codeText(big), [400, 'malformed message']);
       me.client.close();

@@ -23,7 +23,11 @@ for (const backend of backends()) {
       assert.equal(emptyNick.code, 200);
 
       const dList = (await dana.client.request('get', { what: 'contacts' })).params.contacts;
-      assert.deepEqual(dList.map((c: any) => c.user), [fay.id, eli.id], 'newest first');
+      assert.deepEqual(
+        dList.map((c: any) => c.user),
+        [fay.id, eli.id],
+        'newest first',
+      );
       const dEli = dList[1];
       assert.equal(dEli.source, 'manual');
       assert.equal(dEli.nickname, 'Eli from work');
@@ -34,14 +38,20 @@ for (const backend of backends()) {
       assert.equal(dList[0].nickname, '');
 
       const eList = (await eli.client.request('get', { what: 'contacts' })).params.contacts;
-      assert.deepEqual(eList.map((c: any) => c.user), [dana.id]);
+      assert.deepEqual(
+        eList.map((c: any) => c.user),
+        [dana.id],
+      );
       assert.equal(eList[0].nickname, undefined, "the other side's nickname is not shared");
       assert.equal(eList[0].source, 'manual');
 
       // Eli sets a nickname for Fay, who is not Eli's contact: nothing changes, still 200.
       assert.equal((await eli.client.request('contact', { user: fay.id, nickname: 'x' })).code, 200);
       const fList = (await fay.client.request('get', { what: 'contacts' })).params.contacts;
-      assert.deepEqual(fList.map((c: any) => [c.user, c.nickname]), [[dana.id, undefined]]);
+      assert.deepEqual(
+        fList.map((c: any) => [c.user, c.nickname]),
+        [[dana.id, undefined]],
+      );
 
       // Offline contacts show online:false.
       fay.client.close();
@@ -51,9 +61,14 @@ for (const backend of backends()) {
       assert.deepEqual([rm.code, rm.params], [200, { user: dana.id }]);
       assert.deepEqual((await eli.client.request('get', { what: 'contacts' })).params.contacts, []);
       const after = (await dana.client.request('get', { what: 'contacts' })).params.contacts;
-      assert.deepEqual(after.map((c: any) => c.user), [fay.id], 'removed both ways');
+      assert.deepEqual(
+        after.map((c: any) => c.user),
+        [fay.id],
+        'removed both ways',
+      );
       assert.equal((await eli.client.request('contact', { remove: dana.id })).code, 200, 'removing an absent contact is fine');
-      dana.client.close(); eli.client.close();
+      dana.client.close();
+      eli.client.close();
     } finally {
       await s.close();
     }
@@ -95,7 +110,9 @@ for (const backend of backends()) {
       const anon = await s.connect();
       const unauth = await anon.request('contact', { add: eli.id });
       assert.equal(unauth.code, 401);
-      dana.client.close(); eli.client.close(); anon.close();
+      dana.client.close();
+      eli.client.close();
+      anon.close();
     } finally {
       await s.close();
     }

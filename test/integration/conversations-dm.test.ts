@@ -65,10 +65,12 @@ for (const backend of backends()) {
       const users: TestUser[] = [];
       for (let i = 0; i < 8; i++) users.push(await s.user());
       const pairs = users.flatMap((a, i) => users.slice(i + 1).map((b) => [a, b] as const));
-      const results = await Promise.all(pairs.map(async ([a, b]) => {
-        const [ra, rb] = await Promise.all([a.client.request('dm', { user: b.id }), b.client.request('dm', { user: a.id })]);
-        return { ra, rb };
-      }));
+      const results = await Promise.all(
+        pairs.map(async ([a, b]) => {
+          const [ra, rb] = await Promise.all([a.client.request('dm', { user: b.id }), b.client.request('dm', { user: a.id })]);
+          return { ra, rb };
+        }),
+      );
       const convs = new Set<string>();
       for (const { ra, rb } of results) {
         assert.equal(ra.params.conv, rb.params.conv);
@@ -170,7 +172,10 @@ for (const backend of backends()) {
       await eli.client.waitFor((f) => f.info?.what === 'unpin');
       // Dana's own request is the marker: anything Eli caused was queued to her before its reply.
       await dana.client.request('get', { what: 'conversations' });
-      assert.deepEqual(dana.client.frames.filter((f) => f.info), []);
+      assert.deepEqual(
+        dana.client.frames.filter((f) => f.info),
+        [],
+      );
 
       // The blocker's own actions still reach the blocked participant.
       await dana.client.request('pin', { conv, seq: 1 });

@@ -10,8 +10,12 @@ async function markDeleted(s: TestServer, userId: string): Promise<void> {
 }
 
 async function setReadSeq(s: TestServer, conv: string, userId: string, seq: number): Promise<void> {
-  await s.app.deps.stores.db.kysely.updateTable('members').set({ read_seq: seq, recv_seq: seq + 1 })
-    .where('conversation_id', '=', conv).where('user_id', '=', userId).execute();
+  await s.app.deps.stores.db.kysely
+    .updateTable('members')
+    .set({ read_seq: seq, recv_seq: seq + 1 })
+    .where('conversation_id', '=', conv)
+    .where('user_id', '=', userId)
+    .execute();
 }
 
 for (const backend of backends()) {
@@ -36,7 +40,10 @@ for (const backend of backends()) {
 
       const list = (await dana.client.request('get', { what: 'conversations' })).params.conversations as Frame[];
       // Newest activity first; the message-less DM falls back to its creation time.
-      assert.deepEqual(list.map((c) => c.id), [room, dmEli, dmFay]);
+      assert.deepEqual(
+        list.map((c) => c.id),
+        [room, dmEli, dmFay],
+      );
       const [r, e, f] = list as [Frame, Frame, Frame];
       assert.equal(r.type, 'room');
       assert.deepEqual(r.public, { fn: 'Room' });
@@ -123,7 +130,10 @@ for (const backend of backends()) {
       await markDeleted(s, gone.id);
 
       const members = (await owner.client.request('get', { what: 'members', conv })).params.members as Frame[];
-      assert.deepEqual(members.map((m) => m.id), [owner.id, ann.id]);
+      assert.deepEqual(
+        members.map((m) => m.id),
+        [owner.id, ann.id],
+      );
       assert.deepEqual(members[0], { ...members[0], public: { fn: 'Owner' }, online: true });
       assert.deepEqual(Object.keys(members[1]!).sort(), ['id', 'lastSeen', 'online', 'public']);
 
@@ -189,7 +199,10 @@ for (const backend of backends()) {
       assert.deepEqual(pick(await r({ conv: randomUUID(), seq: 1 })), [403, 'not a member']);
       assert.deepEqual(pick(await r({ conv, seq: 2 ** 63 })), [400, 'malformed message']);
       await dana.client.request('get', { what: 'conversations' });
-      assert.equal(eli.client.frames.some((f) => f.info), false);
+      assert.equal(
+        eli.client.frames.some((f) => f.info),
+        false,
+      );
     } finally {
       await s.close();
     }

@@ -64,7 +64,8 @@ for (const backend of backends()) {
       assert.equal(got.headers.get('content-type'), 'application/octet-stream');
       assert.equal((await a.client.request('delete', { conv, seq: first.params.seq, forEveryone: true })).code, 200);
       assert.equal((await download(s, b.token, file.id)).status, 200, 'still referenced by the second message');
-      a.client.close(); b.client.close();
+      a.client.close();
+      b.client.close();
     } finally {
       await s.close();
     }

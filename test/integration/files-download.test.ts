@@ -27,7 +27,11 @@ for (const backend of backends()) {
         const meta = await sharp(t.body).metadata();
         assert.equal(meta.format, c.format);
         assert.deepEqual([meta.width, meta.height], c.size);
-        const row = await s.app.deps.stores.db.kysely.selectFrom('file_metadata').select(['width', 'height']).where('file_id', '=', r.json!.id).executeTakeFirstOrThrow();
+        const row = await s.app.deps.stores.db.kysely
+          .selectFrom('file_metadata')
+          .select(['width', 'height'])
+          .where('file_id', '=', r.json!.id)
+          .executeTakeFirstOrThrow();
         const src = await sharp(c.bytes).metadata();
         assert.deepEqual([row.width, row.height], [src.width, src.height]);
       }

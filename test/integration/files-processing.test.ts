@@ -44,10 +44,24 @@ for (const backend of backends()) {
       const ancient = new Date(Date.now() - 60 * 60_000);
       const orphan = '7d3e1f52-59c4-4f0e-9d4c-2a7b0e5c8f11';
       const abandoned = '0c8a4d6e-3b1f-4a2e-8f5d-6e9c1b7a2d40';
-      for (const [id, at] of [[orphan, recent], [abandoned, ancient]] as const) {
-        await kysely.insertInto('files').values({
-          id, uploader_id: u.id, mime_type: 'image/jpeg', size: source.size, location: source.location, hash: source.hash, status: 'pending', created_at: at, updated_at: at,
-        }).execute();
+      for (const [id, at] of [
+        [orphan, recent],
+        [abandoned, ancient],
+      ] as const) {
+        await kysely
+          .insertInto('files')
+          .values({
+            id,
+            uploader_id: u.id,
+            mime_type: 'image/jpeg',
+            size: source.size,
+            location: source.location,
+            hash: source.hash,
+            status: 'pending',
+            created_at: at,
+            updated_at: at,
+          })
+          .execute();
       }
       const pending = await download(s, u.token, orphan);
       assert.deepEqual([pending.status, pending.text], [409, 'file not ready\n']);
@@ -72,7 +86,9 @@ for (const backend of backends()) {
     }
   });
 
-  test(`[${backend}] video and audio: metadata and a JPEG poster frame via ffmpeg`, { skip: FFMPEG ? false : 'ffmpeg/ffprobe not installed: video and audio processing not tested' }, async () => {
+  test(`[${backend}] video and audio: metadata and a JPEG poster frame via ffmpeg`, {
+    skip: FFMPEG ? false : 'ffmpeg/ffprobe not installed: video and audio processing not tested',
+  }, async () => {
     const s = await startServer(backend);
     try {
       const u = await s.user();

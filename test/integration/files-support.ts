@@ -28,7 +28,12 @@ export async function upload(
   return { status: res.status, text, json: res.status === 201 ? JSON.parse(text) : null, headers: res.headers };
 }
 
-export async function download(s: TestServer, token: string | null, id: string, opts: { thumb?: boolean; method?: string; headers?: Record<string, string> } = {}) {
+export async function download(
+  s: TestServer,
+  token: string | null,
+  id: string,
+  opts: { thumb?: boolean; method?: string; headers?: Record<string, string> } = {},
+) {
   const qs = token ? `?token=${encodeURIComponent(token)}` : '';
   const res = await fetch(`${s.httpUrl}/v0/file/${id}${opts.thumb ? '/thumb' : ''}${qs}`, { method: opts.method ?? 'GET', headers: opts.headers ?? {} });
   const body = Buffer.from(await res.arrayBuffer());
@@ -64,7 +69,10 @@ export function makeClip(kind: 'mp4' | 'wav'): Buffer {
   const dir = mkdtempSync(path.join(tmpdir(), 'mvchat-clip-'));
   try {
     const out = path.join(dir, `clip.${kind}`);
-    const source = kind === 'mp4' ? ['-f', 'lavfi', '-i', 'testsrc=duration=2:size=320x240:rate=10', '-pix_fmt', 'yuv420p'] : ['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1.5'];
+    const source =
+      kind === 'mp4'
+        ? ['-f', 'lavfi', '-i', 'testsrc=duration=2:size=320x240:rate=10', '-pix_fmt', 'yuv420p']
+        : ['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1.5'];
     const r = spawnSync('ffmpeg', ['-v', 'error', ...source, out]);
     if (r.status !== 0) throw new Error(`ffmpeg failed: ${r.stderr.toString()}`);
     return readFileSync(out);

@@ -13,7 +13,12 @@ for (const backend of backends()) {
     const s = await startServer(backend);
     try {
       const u = await s.user();
-      for (const [kind, mime] of [['jpeg', 'image/jpeg'], ['png', 'image/png'], ['gif', 'image/gif'], ['webp', 'image/webp']] as const) {
+      for (const [kind, mime] of [
+        ['jpeg', 'image/jpeg'],
+        ['png', 'image/png'],
+        ['gif', 'image/gif'],
+        ['webp', 'image/webp'],
+      ] as const) {
         const bytes = await images[kind]();
         // The client's claimed type is ignored.
         const r = await upload(s, u.token, bytes, { name: `pic.${kind}`, type: 'text/html' });
@@ -69,7 +74,10 @@ for (const backend of backends()) {
       assert.notEqual(second.json!.id, first.json!.id);
       assert.equal(second.json!.deduplicated, true);
       assert.equal(second.json!.mime, 'image/png');
-      for (const [token, id] of [[u.token, first.json!.id], [v.token, second.json!.id]] as const) {
+      for (const [token, id] of [
+        [u.token, first.json!.id],
+        [v.token, second.json!.id],
+      ] as const) {
         const d = await download(s, token, id);
         assert.equal(d.status, 200);
         assert.ok(d.body.equals(bytes));
@@ -78,7 +86,8 @@ for (const backend of backends()) {
       }
       // Each id is its uploader's: the other one is not allowed to read it.
       assert.equal((await download(s, v.token, first.json!.id)).status, 404);
-      u.client.close(); v.client.close();
+      u.client.close();
+      v.client.close();
     } finally {
       await s.close();
     }
@@ -122,7 +131,11 @@ for (const backend of backends()) {
       assert.deepEqual([json.status, await json.text()], [400, 'failed to parse form\n']);
       const bare = await fetch(`${s.httpUrl}/v0/file/upload`, { method: 'POST', headers: auth, body: 'raw bytes' });
       assert.deepEqual([bare.status, await bare.text()], [400, 'failed to parse form\n']);
-      const broken = await fetch(`${s.httpUrl}/v0/file/upload`, { method: 'POST', headers: { ...auth, 'content-type': 'multipart/form-data; boundary=xyz' }, body: '--xyz\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\nunterminated' });
+      const broken = await fetch(`${s.httpUrl}/v0/file/upload`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'multipart/form-data; boundary=xyz' },
+        body: '--xyz\r\nContent-Disposition: form-data; name="file"; filename="a"\r\n\r\nunterminated',
+      });
       assert.equal(broken.status, 400);
       const fields = new FormData();
       fields.append('name', 'no file here');
@@ -155,14 +168,18 @@ for (const backend of backends()) {
       assert.deepEqual([over.status, over.text], [413, `file too large (limit ${limit} bytes)\n`]);
       // Far over the limit: refused from Content-Length alone, before the body is read.
       const huge = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = request(`${s.httpUrl}/v0/file/upload`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${u.token}`, 'content-type': 'multipart/form-data; boundary=b', 'content-length': String(50 * 1024 * 1024) },
-        }, (res) => {
-          let body = '';
-          res.on('data', (c: Buffer) => (body += c.toString()));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-        });
+        const req = request(
+          `${s.httpUrl}/v0/file/upload`,
+          {
+            method: 'POST',
+            headers: { authorization: `Bearer ${u.token}`, 'content-type': 'multipart/form-data; boundary=b', 'content-length': String(50 * 1024 * 1024) },
+          },
+          (res) => {
+            let body = '';
+            res.on('data', (c: Buffer) => (body += c.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          },
+        );
         req.on('error', reject);
         req.write('--b\r\n');
       });
@@ -188,7 +205,8 @@ for (const backend of backends()) {
       assert.equal(limited.text, 'too many uploads\n');
       assert.ok(Number(limited.headers.get('retry-after')) > 0);
       assert.equal((await upload(s, v.token, Buffer.from('other user'))).status, 201);
-      u.client.close(); v.client.close();
+      u.client.close();
+      v.client.close();
     } finally {
       await s.close();
     }

@@ -36,7 +36,8 @@ for (const backend of backends()) {
       const all = lines.join('\n');
       assert.ok(!all.includes('known.person@example.org') && !all.includes('nobody.here@example.org'), 'no address in clear in the logs');
       assert.ok(all.includes('k***@e***.org') && all.includes('n***@e***.org'), 'masked addresses are logged');
-      dana.client.close(); known.client.close();
+      dana.client.close();
+      known.client.close();
     } finally {
       await s.close();
     }
@@ -54,7 +55,8 @@ for (const backend of backends()) {
       assert.equal((await eli.client.request('invite', { create: { email: 'p4@example.org' } })).code, 201, 'the limit is per user');
       const list = await dana.client.request('invite', { list: true });
       assert.equal(list.params.invites.length, 2, 'the refused one was not stored');
-      dana.client.close(); eli.client.close();
+      dana.client.close();
+      eli.client.close();
     } finally {
       await s.close();
     }

@@ -11,17 +11,20 @@ async function insertAgedInvite(s: TestServer, inviterId: string, username: stri
   const issued = new Date(Date.now() - ageDays * DAY_MS);
   const { token, code } = createInviteToken(s.config.tokenKey, username, email, issued);
   const id = randomUUID();
-  await s.app.deps.stores.db.kysely.insertInto('invite_codes').values({
-    id,
-    inviter_id: inviterId,
-    code,
-    token: sealInviteToken(s.config.tokenKey, token),
-    email,
-    invitee_name: null,
-    status: 'pending',
-    created_at: issued,
-    expires_at: new Date(issued.getTime() + 7 * DAY_MS),
-  }).execute();
+  await s.app.deps.stores.db.kysely
+    .insertInto('invite_codes')
+    .values({
+      id,
+      inviter_id: inviterId,
+      code,
+      token: sealInviteToken(s.config.tokenKey, token),
+      email,
+      invitee_name: null,
+      status: 'pending',
+      created_at: issued,
+      expires_at: new Date(issued.getTime() + 7 * DAY_MS),
+    })
+    .execute();
   return { id, code };
 }
 
@@ -42,10 +45,14 @@ for (const backend of backends()) {
         assert.ok(convs.params.conversations.some((c: any) => c.id === r.params.conv && c.type === 'dm'));
       }
       const contacts = await eli.client.request('get', { what: 'contacts' });
-      assert.deepEqual(contacts.params.contacts.map((c: any) => [c.user, c.source]), [[dana.id, 'invite']]);
+      assert.deepEqual(
+        contacts.params.contacts.map((c: any) => [c.user, c.source]),
+        [[dana.id, 'invite']],
+      );
       const member = await s.app.deps.stores.membership.getActiveMembership(r.params.conv, dana.id);
       assert.ok(member, 'the inviter is a member of the DM');
-      dana.client.close(); eli.client.close();
+      dana.client.close();
+      eli.client.close();
     } finally {
       await s.close();
     }
@@ -61,10 +68,7 @@ for (const backend of backends()) {
       assert.equal((await eli2.request('login', { scheme: 'token', secret: eli.token })).code, 200);
       for (let round = 0; round < 3; round++) {
         const inv = await dana.client.request('invite', { create: { email: `eli${round}@example.org` } });
-        const [a, b] = await Promise.all([
-          eli.client.request('invite', { redeem: inv.params.code }),
-          eli2.request('invite', { redeem: inv.params.code }),
-        ]);
+        const [a, b] = await Promise.all([eli.client.request('invite', { redeem: inv.params.code }), eli2.request('invite', { redeem: inv.params.code })]);
         const codes = [a.code, b.code].sort();
         assert.deepEqual(codes, [200, 404]);
         const lost = a.code === 404 ? a : b;
@@ -73,10 +77,7 @@ for (const backend of backends()) {
       // Two different users racing for one code.
       const fay = await s.user();
       const inv = await dana.client.request('invite', { create: { email: 'race@example.org' } });
-      const [x, y] = await Promise.all([
-        eli.client.request('invite', { redeem: inv.params.code }),
-        fay.client.request('invite', { redeem: inv.params.code }),
-      ]);
+      const [x, y] = await Promise.all([eli.client.request('invite', { redeem: inv.params.code }), fay.client.request('invite', { redeem: inv.params.code })]);
       assert.deepEqual([x.code, y.code].sort(), [200, 404]);
       const k = s.app.deps.stores.db.kysely;
       const dms = await k.selectFrom('dm_participants').selectAll().execute();
@@ -84,7 +85,10 @@ for (const backend of backends()) {
       assert.equal(new Set(pairs).size, pairs.length, 'one DM per pair');
       const danaContacts = await k.selectFrom('contacts').select('contact_id').where('user_id', '=', dana.id).execute();
       assert.equal(danaContacts.length, y.code === 200 ? 2 : 1, 'eli once, fay only when fay won');
-      dana.client.close(); eli.client.close(); eli2.close(); fay.client.close();
+      dana.client.close();
+      eli.client.close();
+      eli2.close();
+      fay.client.close();
     } finally {
       await s.close();
     }
@@ -135,14 +139,20 @@ for (const backend of backends()) {
       assert.deepEqual([revoked.code, revoked.text], [404, 'invite not found or already used']);
 
       const list = await dana.client.request('invite', { list: true });
-      assert.deepEqual(list.params.invites.map((i: any) => i.status), ['revoked', 'used'], 'newest first');
+      assert.deepEqual(
+        list.params.invites.map((i: any) => i.status),
+        ['revoked', 'used'],
+        'newest first',
+      );
       assert.equal(list.params.invites[0].code, undefined);
 
       for (const body of [{}, { list: false }, { revoke: '' }, { redeem: '' }]) {
         const r = await dana.client.request('invite', body);
         assert.deepEqual([r.code, r.text], [400, 'invalid invite request'], JSON.stringify(body));
       }
-      dana.client.close(); eli.client.close(); gil.client.close();
+      dana.client.close();
+      eli.client.close();
+      gil.client.close();
     } finally {
       await s.close();
     }
@@ -173,11 +183,18 @@ for (const backend of backends()) {
       assert.equal(ok.code, 200);
       // Sign-up with an expired code is a plain sign-up.
       const c = await s.connect();
-      const su = await c.request('acc', { user: 'new', scheme: 'basic', secret: Buffer.from(`late_${randomUUID().slice(0, 6)}:${old.code}`).toString('base64'), inviteCode: old.code });
+      const su = await c.request('acc', {
+        user: 'new',
+        scheme: 'basic',
+        secret: Buffer.from(`late_${randomUUID().slice(0, 6)}:${old.code}`).toString('base64'),
+        inviteCode: old.code,
+      });
       assert.equal(su.code, 201);
       assert.equal(su.params.inviters, undefined);
       assert.equal(su.params.mustChangePassword, undefined);
-      dana.client.close(); eli.client.close(); c.close();
+      dana.client.close();
+      eli.client.close();
+      c.close();
     } finally {
       await s.close();
     }

@@ -7,8 +7,12 @@ import { SmtpCapture, mailHeader, mailText } from '../helpers/mail-capture.js';
 /** The DM row between two users, read from the database. */
 async function dmBetween(s: TestServer, a: string, b: string): Promise<string[]> {
   const [user1, user2] = a < b ? [a, b] : [b, a];
-  const rows = await s.app.deps.stores.db.kysely.selectFrom('dm_participants').select('conversation_id')
-    .where('user1_id', '=', user1).where('user2_id', '=', user2).execute();
+  const rows = await s.app.deps.stores.db.kysely
+    .selectFrom('dm_participants')
+    .select('conversation_id')
+    .where('user1_id', '=', user1)
+    .where('user2_id', '=', user2)
+    .execute();
   return rows.map((r) => r.conversation_id);
 }
 
@@ -45,7 +49,14 @@ for (const backend of backends()) {
       // The password equal to a valid code marks a temporary password.
       const code = c.params.code as string;
       const eli = await s.connect();
-      const r = await eli.request('acc', { user: 'new', scheme: 'basic', secret: basic('eli_inv', code), login: true, inviteCode: code, desc: { public: { fn: 'Eli' } } });
+      const r = await eli.request('acc', {
+        user: 'new',
+        scheme: 'basic',
+        secret: basic('eli_inv', code),
+        login: true,
+        inviteCode: code,
+        desc: { public: { fn: 'Eli' } },
+      });
       assert.equal(r.code, 201);
       assert.deepEqual(r.params.inviters, [dana.id]);
       assert.equal(r.params.mustChangePassword, true);
@@ -65,7 +76,10 @@ for (const backend of backends()) {
       assert.equal(dc.online, true);
       assert.deepEqual(dc.public, { fn: 'Eli' });
       const eContacts = await eli.request('get', { what: 'contacts' });
-      assert.deepEqual(eContacts.params.contacts.map((x: any) => [x.user, x.source]), [[dana.id, 'invite']]);
+      assert.deepEqual(
+        eContacts.params.contacts.map((x: any) => [x.user, x.source]),
+        [[dana.id, 'invite']],
+      );
 
       const list = await dana.client.request('invite', { list: true });
       assert.equal(list.params.invites.length, 1);
@@ -82,7 +96,9 @@ for (const backend of backends()) {
       const other = await s.user();
       const reuse = await other.client.request('invite', { redeem: code });
       assert.deepEqual([reuse.code, reuse.text], [404, 'invite not found or already used']);
-      dana.client.close(); eli.close(); other.client.close();
+      dana.client.close();
+      eli.close();
+      other.client.close();
     } finally {
       await s.close();
       await smtp.close();
@@ -109,7 +125,9 @@ for (const backend of backends()) {
         const list = await inviter.client.request('invite', { list: true });
         assert.equal(list.params.invites[0].status, 'used');
       }
-      a.client.close(); b.client.close(); fay.close();
+      a.client.close();
+      b.client.close();
+      fay.close();
     } finally {
       await s.close();
     }
@@ -144,7 +162,9 @@ for (const backend of backends()) {
       assert.equal(await s.app.deps.stores.accounts.findBasicAuth('ivy_two'), null);
       // The owner of the address can still take the invite.
       assert.equal((await owner.client.request('invite', { redeem: inv.params.code })).code, 200);
-      a.client.close(); owner.client.close(); c.close();
+      a.client.close();
+      owner.client.close();
+      c.close();
     } finally {
       await s.close();
     }
@@ -172,12 +192,17 @@ for (const backend of backends()) {
       assert.deepEqual(winner.params.inviters, [a.id]);
       const k = s.app.deps.stores.db.kysely;
       const users = await k.selectFrom('users').select('id').where('email', '=', 'hal@example.org').execute();
-      assert.deepEqual(users.map((u) => u.id), [winner.params.user]);
+      assert.deepEqual(
+        users.map((u) => u.id),
+        [winner.params.user],
+      );
       const loserName = r1.code === 201 ? 'hal_two' : 'hal_one';
       assert.equal(await s.app.deps.stores.accounts.findBasicAuth(loserName), null, 'the losing sign-up left no account');
       const contacts = await k.selectFrom('contacts').selectAll().where('user_id', '=', a.id).execute();
       assert.equal(contacts.length, 1);
-      a.client.close(); c1.close(); c2.close();
+      a.client.close();
+      c1.close();
+      c2.close();
     } finally {
       await s.close();
     }

@@ -46,7 +46,9 @@ for (const backend of backends()) {
 
       const twice = await fetch(`${s.httpUrl}/verify-email?token=${encodeURIComponent(token)}`);
       assert.deepEqual([twice.status, await twice.text()], [400, 'Invalid or expired verification link\n']);
-      dana.client.close(); eli.close(); relog.close();
+      dana.client.close();
+      eli.close();
+      relog.close();
     } finally {
       await s.close();
     }
@@ -72,11 +74,19 @@ for (const backend of backends()) {
       const k = s.app.deps.stores.db.kysely;
       const u = await s.user();
       const past = new Date(Date.now() - 1000);
-      await k.updateTable('users').set({ email_verified: false, email_verification_token: 'expired-token=', email_verification_expires: past }).where('id', '=', u.id).execute();
+      await k
+        .updateTable('users')
+        .set({ email_verified: false, email_verification_token: 'expired-token=', email_verification_expires: past })
+        .where('id', '=', u.id)
+        .execute();
       const expired = await fetch(`${s.httpUrl}/verify-email?token=expired-token%3D`);
       assert.deepEqual([expired.status, await expired.text()], [400, 'Invalid or expired verification link\n']);
       const future = new Date(Date.now() + 3600_000);
-      await k.updateTable('users').set({ email_verification_token: 'deleted-token=', email_verification_expires: future, state: 'deleted' }).where('id', '=', u.id).execute();
+      await k
+        .updateTable('users')
+        .set({ email_verification_token: 'deleted-token=', email_verification_expires: future, state: 'deleted' })
+        .where('id', '=', u.id)
+        .execute();
       const deleted = await fetch(`${s.httpUrl}/verify-email?token=deleted-token=`);
       assert.deepEqual([deleted.status, await deleted.text()], [400, 'Invalid or expired verification link\n']);
       await k.updateTable('users').set({ state: 'ok' }).where('id', '=', u.id).execute();

@@ -4,7 +4,6 @@ import { randomUUID } from 'node:crypto';
 import { backends, withServer } from '../helpers/server.js';
 import { ageMessage, decodeContent, dmBetween, removeMember, roomWith } from '../helpers/conversations.js';
 
-
 const text = (t: string) => ({ v: 1, text: t });
 
 for (const backend of backends()) {
@@ -87,7 +86,12 @@ for (const backend of backends()) {
       const item = h.params.messages.find((m: { seq: number }) => m.seq === 1);
       assert.deepEqual(item, { seq: 1, from: dana.id, ts: item.ts, deleted: true, head: { unsent: true } });
       // Content is kept in storage (§5.4).
-      const row = await s.app.deps.stores.db.kysely.selectFrom('messages').select('content').where('conversation_id', '=', conv).where('seq', '=', 1).executeTakeFirstOrThrow();
+      const row = await s.app.deps.stores.db.kysely
+        .selectFrom('messages')
+        .select('content')
+        .where('conversation_id', '=', conv)
+        .where('seq', '=', 1)
+        .executeTakeFirstOrThrow();
       assert.ok(row.content && row.content.length > 0);
       // Repeating it is idempotent and silent.
       await expect(dana.client, { conv, seq: 1 }, 200, 'ok');
@@ -117,9 +121,18 @@ for (const backend of backends()) {
       await expect(eli.client, { conv, seq: 2 }, 200, 'ok');
       await expect(eli.client, { conv, seq: 2 }, 200, 'ok');
       const mine = await eli.client.request('get', { what: 'messages', conv });
-      assert.deepEqual(mine.params.messages.map((m: { seq: number; deleted?: boolean }) => [m.seq, m.deleted ?? false]), [[3, false], [1, true]]);
+      assert.deepEqual(
+        mine.params.messages.map((m: { seq: number; deleted?: boolean }) => [m.seq, m.deleted ?? false]),
+        [
+          [3, false],
+          [1, true],
+        ],
+      );
       const hers = await dana.client.request('get', { what: 'messages', conv });
-      assert.deepEqual(hers.params.messages.map((m: { seq: number }) => m.seq), [3, 2, 1]);
+      assert.deepEqual(
+        hers.params.messages.map((m: { seq: number }) => m.seq),
+        [3, 2, 1],
+      );
       const marker = eli.client.next((f) => f.data?.seq === 4);
       await dana.client.request('send', { conv, content: text('marker') });
       await marker;
@@ -162,19 +175,25 @@ for (const backend of backends()) {
     }));
 
   test(`[${backend}] react: many users toggling at once all land`, () =>
-    withServer(backend, async (s) => {
-      const owner = await s.user();
-      const users = await Promise.all(Array.from({ length: 12 }, () => s.user()));
-      const room = await roomWith(s, owner, users);
-      await owner.client.request('send', { conv: room, content: text('vote') });
-      // Each user toggles 👍 three times (net: on) and 🎉 twice (net: off), all at once.
-      await Promise.all(users.flatMap((u) => [
-        ...[1, 2, 3].map(() => u.client.request('react', { conv: room, seq: 1, emoji: '👍' })),
-        ...[1, 2].map(() => u.client.request('react', { conv: room, seq: 1, emoji: '🎉' })),
-      ]));
-      const h = await owner.client.request('get', { what: 'messages', conv: room });
-      const head = h.params.messages[0].head;
-      assert.deepEqual(Object.keys(head.reactions), ['👍']);
-      assert.deepEqual([...head.reactions['👍']].sort(), users.map((u) => u.id).sort());
-    }, { frameRate: 10_000 }));
+    withServer(
+      backend,
+      async (s) => {
+        const owner = await s.user();
+        const users = await Promise.all(Array.from({ length: 12 }, () => s.user()));
+        const room = await roomWith(s, owner, users);
+        await owner.client.request('send', { conv: room, content: text('vote') });
+        // Each user toggles 👍 three times (net: on) and 🎉 twice (net: off), all at once.
+        await Promise.all(
+          users.flatMap((u) => [
+            ...[1, 2, 3].map(() => u.client.request('react', { conv: room, seq: 1, emoji: '👍' })),
+            ...[1, 2].map(() => u.client.request('react', { conv: room, seq: 1, emoji: '🎉' })),
+          ]),
+        );
+        const h = await owner.client.request('get', { what: 'messages', conv: room });
+        const head = h.params.messages[0].head;
+        assert.deepEqual(Object.keys(head.reactions), ['👍']);
+        assert.deepEqual([...head.reactions['👍']].sort(), users.map((u) => u.id).sort());
+      },
+      { frameRate: 10_000 },
+    ));
 }

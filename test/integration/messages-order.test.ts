@@ -22,12 +22,21 @@ for (const backend of backends()) {
       const conv = await dmBetween(s, dana, eli);
       // All 200 frames are written before the first reply is read.
       const replies = await Promise.all(range(1, 200).map((i) => dana.client.request('send', { conv, content: { v: 1, text: `m${i}` } }, 30_000)));
-      assert.deepEqual(replies.map((r) => r.params.seq), range(1, 200));
+      assert.deepEqual(
+        replies.map((r) => r.params.seq),
+        range(1, 200),
+      );
       assert.deepEqual(await dataSeqs(eli.client, conv, 200), range(1, 200));
       const texts = eli.client.frames.filter((f) => f.data).map((f) => f.data.content.text);
-      assert.deepEqual(texts, range(1, 200).map((i) => `m${i}`));
+      assert.deepEqual(
+        texts,
+        range(1, 200).map((i) => `m${i}`),
+      );
       const history = await historyAfter(eli.client, conv);
-      assert.deepEqual(history.map((m) => m.seq), range(1, 200));
+      assert.deepEqual(
+        history.map((m) => m.seq),
+        range(1, 200),
+      );
     } finally {
       await s.close();
     }
@@ -42,20 +51,32 @@ for (const backend of backends()) {
       const room = await roomWith(s, owner, [...senders, reader]);
       const perSender = 40;
       const total = perSender * senders.length;
-      const all = await Promise.all(senders.map((u, k) =>
-        Promise.all(range(1, perSender).map((i) => u.client.request('send', { conv: room, content: { v: 1, text: `${k}:${i}` } }, 30_000)))));
-      const seqs = all.flat().map((r) => r.params.seq as number).sort((a, b) => a - b);
+      const all = await Promise.all(
+        senders.map((u, k) =>
+          Promise.all(range(1, perSender).map((i) => u.client.request('send', { conv: room, content: { v: 1, text: `${k}:${i}` } }, 30_000))),
+        ),
+      );
+      const seqs = all
+        .flat()
+        .map((r) => r.params.seq as number)
+        .sort((a, b) => a - b);
       assert.deepEqual(seqs, range(1, total));
       // Per sender, seqs follow the order the sender wrote them.
       for (const replies of all) {
         const mine = replies.map((r) => r.params.seq as number);
-        assert.deepEqual(mine, [...mine].sort((a, b) => a - b));
+        assert.deepEqual(
+          mine,
+          [...mine].sort((a, b) => a - b),
+        );
       }
       assert.deepEqual(await dataSeqs(reader.client, room, total), range(1, total));
       assert.deepEqual(await dataSeqs(owner.client, room, total), range(1, total));
       // A sender gets everyone's messages but its own, still in order.
       const got = await dataSeqs(senders[0]!.client, room, total - perSender);
-      assert.deepEqual(got, [...got].sort((a, b) => a - b));
+      assert.deepEqual(
+        got,
+        [...got].sort((a, b) => a - b),
+      );
     } finally {
       await s.close();
     }

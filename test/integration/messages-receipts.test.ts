@@ -5,7 +5,6 @@ import { backends, withServer } from '../helpers/server.js';
 import { dmBetween, removeMember, roomWith, setDisappearingTtl } from '../helpers/conversations.js';
 import type { Frame } from '../helpers/client.js';
 
-
 const text = (t: string) => ({ v: 1, text: t });
 const seqsOf = (r: Frame): number[] => r.params.messages.map((m: { seq: number }) => m.seq);
 
@@ -52,26 +51,41 @@ for (const backend of backends()) {
     }));
 
   test(`[${backend}] read records every covered message from others (not just 50), first read wins`, () =>
-    withServer(backend, async (s) => {
-      const dana = await s.user();
-      const eli = await s.user();
-      const conv = await dmBetween(s, dana, eli);
-      for (let i = 1; i <= 120; i++) await dana.client.request('send', { conv, content: text(`m${i}`) });
-      await eli.client.request('send', { conv, content: text('mine') });
-      await eli.client.request('delete', { conv, seq: 7 });
-      await eli.client.request('read', { conv, seq: 121 });
-      const k = s.app.deps.stores.db.kysely;
-      const rows = await k.selectFrom('message_reads').innerJoin('messages', 'messages.id', 'message_reads.message_id')
-        .select(['messages.seq', 'message_reads.read_at', 'message_reads.expires_at']).where('message_reads.user_id', '=', eli.id).execute();
-      assert.equal(rows.length, 119); // 120 from Dana minus the one Eli deleted for himself
-      assert.ok(rows.every((r) => r.expires_at === null));
-      const firstReadAt = String(rows[0]!.read_at);
-      await eli.client.request('read', { conv, seq: 121 });
-      const again = await k.selectFrom('message_reads').select('read_at').where('message_id', '=',
-        (await k.selectFrom('messages').select('id').where('conversation_id', '=', conv).where('seq', '=', rows[0]!.seq).executeTakeFirstOrThrow()).id)
-        .where('user_id', '=', eli.id).executeTakeFirstOrThrow();
-      assert.equal(String(again.read_at), firstReadAt);
-    }, { frameRate: 10_000 }));
+    withServer(
+      backend,
+      async (s) => {
+        const dana = await s.user();
+        const eli = await s.user();
+        const conv = await dmBetween(s, dana, eli);
+        for (let i = 1; i <= 120; i++) await dana.client.request('send', { conv, content: text(`m${i}`) });
+        await eli.client.request('send', { conv, content: text('mine') });
+        await eli.client.request('delete', { conv, seq: 7 });
+        await eli.client.request('read', { conv, seq: 121 });
+        const k = s.app.deps.stores.db.kysely;
+        const rows = await k
+          .selectFrom('message_reads')
+          .innerJoin('messages', 'messages.id', 'message_reads.message_id')
+          .select(['messages.seq', 'message_reads.read_at', 'message_reads.expires_at'])
+          .where('message_reads.user_id', '=', eli.id)
+          .execute();
+        assert.equal(rows.length, 119); // 120 from Dana minus the one Eli deleted for himself
+        assert.ok(rows.every((r) => r.expires_at === null));
+        const firstReadAt = String(rows[0]!.read_at);
+        await eli.client.request('read', { conv, seq: 121 });
+        const again = await k
+          .selectFrom('message_reads')
+          .select('read_at')
+          .where(
+            'message_id',
+            '=',
+            (await k.selectFrom('messages').select('id').where('conversation_id', '=', conv).where('seq', '=', rows[0]!.seq).executeTakeFirstOrThrow()).id,
+          )
+          .where('user_id', '=', eli.id)
+          .executeTakeFirstOrThrow();
+        assert.equal(String(again.read_at), firstReadAt);
+      },
+      { frameRate: 10_000 },
+    ));
 
   test(`[${backend}] typing: no reply, others get info typing once per second, non-members ignored`, () =>
     withServer(backend, async (s) => {
@@ -103,33 +117,40 @@ for (const backend of backends()) {
     }));
 
   test(`[${backend}] history: paging with before and limit, catch-up with after, clear_seq`, () =>
-    withServer(backend, async (s) => {
-      const dana = await s.user();
-      const eli = await s.user();
-      const stranger = await s.user();
-      const conv = await dmBetween(s, dana, eli);
-      for (let i = 1; i <= 60; i++) await dana.client.request('send', { conv, content: text(`m${i}`) });
-      const page = (body: object) => eli.client.request('get', { what: 'messages', conv, ...body });
-      assert.deepEqual(seqsOf(await page({})), Array.from({ length: 50 }, (_, i) => 60 - i));
-      assert.deepEqual(seqsOf(await page({ limit: 3 })), [60, 59, 58]);
-      assert.deepEqual(seqsOf(await page({ limit: 101 })).length, 50);
-      assert.deepEqual(seqsOf(await page({ limit: 0 })).length, 50);
-      assert.deepEqual(seqsOf(await page({ before: 11 })), [10, 9, 8, 7, 6, 5, 4, 3, 2, 1]);
-      assert.deepEqual(seqsOf(await page({ after: 55 })), [56, 57, 58, 59, 60]);
-      assert.deepEqual(seqsOf(await page({ after: 0, limit: 2 })), [1, 2]);
-      assert.deepEqual(seqsOf(await page({ after: 5, before: 9 })), [6, 7, 8]);
-      assert.equal((await eli.client.request('clear', { conv, seq: 58 })).code, 200);
-      assert.deepEqual(seqsOf(await page({})), [60, 59]);
-      assert.deepEqual(seqsOf(await page({ after: 3 })), [59, 60]);
-      for (const [body, code, t] of [
-        [{ what: 'messages' }, 400, 'missing conv'],
-        [{ what: 'messages', conv: 'x' }, 400, 'invalid conv id'],
-        [{ what: 'messages', conv }, 403, 'not a member'],
-      ] as const) {
-        const r = await stranger.client.request('get', body);
-        assert.deepEqual([r.code, r.text], [code, t]);
-      }
-    }, { frameRate: 10_000 }));
+    withServer(
+      backend,
+      async (s) => {
+        const dana = await s.user();
+        const eli = await s.user();
+        const stranger = await s.user();
+        const conv = await dmBetween(s, dana, eli);
+        for (let i = 1; i <= 60; i++) await dana.client.request('send', { conv, content: text(`m${i}`) });
+        const page = (body: object) => eli.client.request('get', { what: 'messages', conv, ...body });
+        assert.deepEqual(
+          seqsOf(await page({})),
+          Array.from({ length: 50 }, (_, i) => 60 - i),
+        );
+        assert.deepEqual(seqsOf(await page({ limit: 3 })), [60, 59, 58]);
+        assert.deepEqual(seqsOf(await page({ limit: 101 })).length, 50);
+        assert.deepEqual(seqsOf(await page({ limit: 0 })).length, 50);
+        assert.deepEqual(seqsOf(await page({ before: 11 })), [10, 9, 8, 7, 6, 5, 4, 3, 2, 1]);
+        assert.deepEqual(seqsOf(await page({ after: 55 })), [56, 57, 58, 59, 60]);
+        assert.deepEqual(seqsOf(await page({ after: 0, limit: 2 })), [1, 2]);
+        assert.deepEqual(seqsOf(await page({ after: 5, before: 9 })), [6, 7, 8]);
+        assert.equal((await eli.client.request('clear', { conv, seq: 58 })).code, 200);
+        assert.deepEqual(seqsOf(await page({})), [60, 59]);
+        assert.deepEqual(seqsOf(await page({ after: 3 })), [59, 60]);
+        for (const [body, code, t] of [
+          [{ what: 'messages' }, 400, 'missing conv'],
+          [{ what: 'messages', conv: 'x' }, 400, 'invalid conv id'],
+          [{ what: 'messages', conv }, 403, 'not a member'],
+        ] as const) {
+          const r = await stranger.client.request('get', body);
+          assert.deepEqual([r.code, r.text], [code, t]);
+        }
+      },
+      { frameRate: 10_000 },
+    ));
 
   test(`[${backend}] mentions: respect clear_seq, delete-for-me, delete-for-everyone and membership`, () =>
     withServer(backend, async (s) => {
@@ -141,7 +162,10 @@ for (const backend of backends()) {
       await owner.client.request('send', { conv: room, content: text('no mention') });
       let r = await ann.client.request('get', { what: 'mentions' });
       assert.equal(r.code, 200);
-      assert.deepEqual(r.params.mentions.map((m: { seq: number }) => m.seq), [4, 3, 2, 1]);
+      assert.deepEqual(
+        r.params.mentions.map((m: { seq: number }) => m.seq),
+        [4, 3, 2, 1],
+      );
       const [top] = r.params.mentions;
       assert.deepEqual(Object.keys(top).sort(), ['content', 'conv', 'from', 'head', 'seq', 'ts']);
       assert.equal(top.conv, room);
@@ -152,7 +176,10 @@ for (const backend of backends()) {
       await owner.client.request('delete', { conv: room, seq: 3, forEveryone: true });
       assert.equal((await ann.client.request('clear', { conv: room, seq: 1 })).code, 200);
       r = await ann.client.request('get', { what: 'mentions' });
-      assert.deepEqual(r.params.mentions.map((m: { seq: number }) => m.seq), [2]);
+      assert.deepEqual(
+        r.params.mentions.map((m: { seq: number }) => m.seq),
+        [2],
+      );
       await removeMember(s, room, ann.id);
       r = await ann.client.request('get', { what: 'mentions' });
       assert.deepEqual(r.params.mentions, []);
@@ -167,7 +194,13 @@ for (const backend of backends()) {
       await dana.client.request('send', { conv, content: text('stays') });
       await setDisappearingTtl(dana, conv, 3600);
       const before = await eli.client.request('get', { what: 'messages', conv });
-      assert.deepEqual(before.params.messages.map((m: { seq: number; viewOnce?: boolean }) => [m.seq, m.viewOnce ?? false]), [[2, false], [1, true]]);
+      assert.deepEqual(
+        before.params.messages.map((m: { seq: number; viewOnce?: boolean }) => [m.seq, m.viewOnce ?? false]),
+        [
+          [2, false],
+          [1, true],
+        ],
+      );
       const readAt = Date.now();
       await eli.client.request('read', { conv, seq: 2 });
       const expired = await eli.client.waitFor((f) => f.info?.what === 'expired', 20_000);
@@ -178,7 +211,8 @@ for (const backend of backends()) {
       const sender = await dana.client.request('get', { what: 'messages', conv });
       assert.deepEqual(seqsOf(sender), [2, 1]);
       assert.equal(dana.client.frames.filter((f) => f.info?.what === 'expired').length, 0);
-    }));
+    }),
+  );
 
   test(`[${backend}] expiry: history hides a message as soon as expires_at passes, before any sweep`, () =>
     withServer(backend, async (s) => {
@@ -189,7 +223,11 @@ for (const backend of backends()) {
       await setDisappearingTtl(dana, conv, 10);
       await eli.client.request('read', { conv, seq: 1 });
       assert.deepEqual(seqsOf(await eli.client.request('get', { what: 'messages', conv })), [1]);
-      await s.app.deps.stores.db.kysely.updateTable('message_reads').set({ expires_at: new Date(Date.now() - 1000) }).where('user_id', '=', eli.id).execute();
+      await s.app.deps.stores.db.kysely
+        .updateTable('message_reads')
+        .set({ expires_at: new Date(Date.now() - 1000) })
+        .where('user_id', '=', eli.id)
+        .execute();
       assert.deepEqual(seqsOf(await eli.client.request('get', { what: 'messages', conv })), []);
       assert.deepEqual(seqsOf(await dana.client.request('get', { what: 'messages', conv })), [1]);
     }));

@@ -153,9 +153,15 @@ for (const backend of backends()) {
       const marker = await eli.client.request('send', { conv, content: { v: 1, text: 'marker' } });
       assert.equal(marker.params.seq, 4);
       await eli.client.waitFor((f) => f.data?.seq === 2);
-      assert.deepEqual(eli.client.frames.filter((f) => f.data).map((f) => f.data.seq), [1, 2]);
+      assert.deepEqual(
+        eli.client.frames.filter((f) => f.data).map((f) => f.data.seq),
+        [1, 2],
+      );
       const h = await eli.client.request('get', { what: 'messages', conv });
-      assert.deepEqual(h.params.messages.map((m: { seq: number }) => m.seq), [4, 3, 2, 1]);
+      assert.deepEqual(
+        h.params.messages.map((m: { seq: number }) => m.seq),
+        [4, 3, 2, 1],
+      );
     }));
 
   test(`[${backend}] content is encrypted at rest and history returns base64 of the JSON text`, () =>
@@ -165,14 +171,21 @@ for (const backend of backends()) {
       const conv = await dmBetween(s, dana, eli);
       const content = { v: 1, text: 'the secret plan ☂', media: [{ type: 'file', ref: randomUUID(), name: 'plan.pdf', size: 10 }] };
       const r = await dana.client.request('send', { conv, content });
-      const row = await s.app.deps.stores.db.kysely.selectFrom('messages').select(['content', 'content_key_id', 'head'])
-        .where('conversation_id', '=', conv).where('seq', '=', r.params.seq).executeTakeFirstOrThrow();
+      const row = await s.app.deps.stores.db.kysely
+        .selectFrom('messages')
+        .select(['content', 'content_key_id', 'head'])
+        .where('conversation_id', '=', conv)
+        .where('seq', '=', r.params.seq)
+        .executeTakeFirstOrThrow();
       const stored = Buffer.from(row.content!);
       assert.equal(stored.includes(Buffer.from('secret plan')), false);
       assert.equal(row.content_key_id, s.app.deps.cipher.currentKeyId);
       assert.equal(s.app.deps.cipher.decrypt(stored, row.content_key_id)!.toString('utf8'), JSON.stringify(content));
       const files = await s.app.deps.stores.db.kysely.selectFrom('message_files').select('file_id').where('conversation_id', '=', conv).execute();
-      assert.deepEqual(files.map((f) => f.file_id), [content.media[0]!.ref]);
+      assert.deepEqual(
+        files.map((f) => f.file_id),
+        [content.media[0]!.ref],
+      );
 
       const h = await eli.client.request('get', { what: 'messages', conv });
       assert.equal(h.code, 200);

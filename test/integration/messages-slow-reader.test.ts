@@ -23,8 +23,9 @@ for (const backend of backends()) {
       const big = 'x'.repeat(30_000);
       let sent = 0;
       while (s.app.registry.hasUser(slow.id) && sent < MAX_MESSAGES) {
-        const replies = await Promise.all(Array.from({ length: BATCH }, (_, i) =>
-          sender.client.request('send', { conv: room, content: { v: 1, text: `${sent + i + 1} ${big}` } }, 30_000)));
+        const replies = await Promise.all(
+          Array.from({ length: BATCH }, (_, i) => sender.client.request('send', { conv: room, content: { v: 1, text: `${sent + i + 1} ${big}` } }, 30_000)),
+        );
         assert.ok(replies.every((r) => r.code === 202));
         sent += BATCH;
         // Typing is droppable: it must never be what closes the slow reader.
@@ -35,7 +36,10 @@ for (const backend of backends()) {
       // The fast reader got everything, in order.
       const fastSeqs = () => fast.client.frames.filter((f) => f.data?.conv === room).map((f) => f.data.seq as number);
       if (fastSeqs().length < sent) await fast.client.waitFor(() => fastSeqs().length >= sent, 60_000);
-      assert.deepEqual(fastSeqs(), Array.from({ length: sent }, (_, i) => i + 1));
+      assert.deepEqual(
+        fastSeqs(),
+        Array.from({ length: sent }, (_, i) => i + 1),
+      );
 
       // The slow client drains what reached it, then sees the documented close code.
       socket.resume();
@@ -50,7 +54,10 @@ for (const backend of backends()) {
       assert.equal(login.code, 200);
       const gap = await historyAfter(again, room, lastSeen);
       const all = [...new Set([...received, ...gap.map((m) => m.seq as number)])].sort((a, b) => a - b);
-      assert.deepEqual(all, Array.from({ length: sent }, (_, i) => i + 1));
+      assert.deepEqual(
+        all,
+        Array.from({ length: sent }, (_, i) => i + 1),
+      );
       const last = gap[gap.length - 1]!;
       assert.ok(Buffer.from(last.content, 'base64').toString().startsWith(`{"v":1,"text":"${sent} `));
       again.close();

@@ -85,7 +85,10 @@ for (const backend of backends()) {
       await owner.client.request('room', { id: conv, action: 'update', noScreenshots: true });
       await admin.client.waitFor((x) => x.info?.what === 'room_updated');
       await member.client.request('get', { what: 'conversations' });
-      assert.equal(member.client.frames.some((x) => x.info?.what === 'room_updated'), false);
+      assert.equal(
+        member.client.frames.some((x) => x.info?.what === 'room_updated'),
+        false,
+      );
 
       // Re-inviting the removed user brings them back as a plain member.
       assert.equal((await admin.client.request('room', { id: conv, action: 'invite', user: member.id })).code, 200);
@@ -186,7 +189,13 @@ for (const backend of backends()) {
       assert.equal(ownerPhone.frames.slice(phoneMark).filter((x) => x.info).length, 3);
       await owner.client.waitFor((x) => x.info?.what === 'room_updated' && x.info.content === undefined);
       await owner.client.request('get', { what: 'conversations' });
-      assert.deepEqual(owner.client.frames.slice(mark).filter((x) => x.info).map((x) => x.info.what), ['disappearing_updated', 'room_updated']);
+      assert.deepEqual(
+        owner.client.frames
+          .slice(mark)
+          .filter((x) => x.info)
+          .map((x) => x.info.what),
+        ['disappearing_updated', 'room_updated'],
+      );
 
       const only = await admin.client.request('room', { id: conv, action: 'update', noScreenshots: false });
       assert.deepEqual(only.params, { conv, noScreenshots: false });
@@ -206,7 +215,10 @@ for (const backend of backends()) {
       const nulled = await member.client.waitFor((x) => x.info?.what === 'room_updated' && x.info.content === null);
       assert.equal(nulled.info.from, owner.id);
 
-      assert.deepEqual(pick(await owner.client.request('room', { id: conv, action: 'update', disappearingTTL: 5, noScreenshots: true })), [400, 'invalid TTL value']);
+      assert.deepEqual(pick(await owner.client.request('room', { id: conv, action: 'update', disappearingTTL: 5, noScreenshots: true })), [
+        400,
+        'invalid TTL value',
+      ]);
       assert.equal('noScreenshots' in (await member.client.request('get', { what: 'conversation', conv })).params.conversation, false);
       assert.deepEqual(pick(await member.client.request('room', { id: conv, action: 'update', noScreenshots: true })), [403, 'only owner or admin can update']);
       assert.deepEqual(pick(await member.client.request('room', { id: 'x', action: 'update' })), [400, 'invalid room id']);

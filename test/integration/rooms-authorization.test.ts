@@ -16,30 +16,67 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { op: 'room', body: (conv, t) => ({ id: conv, action: 'invite', user: t }),
-    expect: { owner: 200, admin: 200, member: [403, 'only owner or admin can invite'], removed: NOT_MEMBER, outsider: NOT_MEMBER } },
-  { op: 'room', body: (conv, t) => ({ id: conv, action: 'kick', user: t }),
-    expect: { owner: 200, admin: 200, member: [403, 'only owner or admin can kick'], removed: NOT_MEMBER, outsider: NOT_MEMBER } },
-  { op: 'room', body: (conv) => ({ id: conv, action: 'update', noScreenshots: true }),
-    expect: { owner: 200, admin: 200, member: [403, 'only owner or admin can update'], removed: NOT_MEMBER, outsider: NOT_MEMBER } },
-  { op: 'room', body: (conv) => ({ id: conv, action: 'update', disappearingTTL: 30 }),
-    expect: { owner: 200, admin: 200, member: [403, 'only owner or admin can update'], removed: NOT_MEMBER, outsider: NOT_MEMBER } },
-  { op: 'room', body: (conv, t) => ({ id: conv, action: 'role', user: t, role: 'admin' }),
-    expect: { owner: 200, admin: [403, 'only owner can change roles'], member: [403, 'only owner can change roles'], removed: NOT_MEMBER, outsider: NOT_MEMBER } },
-  { op: 'pin', body: (conv) => ({ conv, seq: 1 }),
-    expect: { owner: 200, admin: 200, member: [403, 'only owner or admin can pin'], removed: NOT_MEMBER, outsider: NOT_MEMBER } },
-  { op: 'pin', body: (conv) => ({ conv, seq: 0 }),
-    expect: { owner: 200, admin: 200, member: [403, 'only owner or admin can pin'], removed: NOT_MEMBER, outsider: NOT_MEMBER } },
-  { op: 'clear', body: (conv) => ({ conv, seq: 1 }),
-    expect: { owner: 200, admin: 200, member: 200, removed: NOT_MEMBER, outsider: NOT_MEMBER } },
-  { op: 'dm', body: (conv) => ({ conv, muted: true }),
-    expect: { owner: 200, admin: 200, member: 200, removed: NOT_MEMBER, outsider: NOT_MEMBER } },
-  { op: 'dm', body: (conv) => ({ conv, disappearingTTL: 10 }),
-    expect: { owner: [400, 'not a direct conversation'], admin: [400, 'not a direct conversation'], member: [400, 'not a direct conversation'], removed: NOT_MEMBER, outsider: NOT_MEMBER } },
-  ...['conversation', 'members', 'receipts'].map((what): Case => ({
-    op: 'get', body: (conv) => ({ what, conv }),
-    expect: { owner: 200, admin: 200, member: 200, removed: NOT_MEMBER, outsider: NOT_MEMBER },
-  })),
+  {
+    op: 'room',
+    body: (conv, t) => ({ id: conv, action: 'invite', user: t }),
+    expect: { owner: 200, admin: 200, member: [403, 'only owner or admin can invite'], removed: NOT_MEMBER, outsider: NOT_MEMBER },
+  },
+  {
+    op: 'room',
+    body: (conv, t) => ({ id: conv, action: 'kick', user: t }),
+    expect: { owner: 200, admin: 200, member: [403, 'only owner or admin can kick'], removed: NOT_MEMBER, outsider: NOT_MEMBER },
+  },
+  {
+    op: 'room',
+    body: (conv) => ({ id: conv, action: 'update', noScreenshots: true }),
+    expect: { owner: 200, admin: 200, member: [403, 'only owner or admin can update'], removed: NOT_MEMBER, outsider: NOT_MEMBER },
+  },
+  {
+    op: 'room',
+    body: (conv) => ({ id: conv, action: 'update', disappearingTTL: 30 }),
+    expect: { owner: 200, admin: 200, member: [403, 'only owner or admin can update'], removed: NOT_MEMBER, outsider: NOT_MEMBER },
+  },
+  {
+    op: 'room',
+    body: (conv, t) => ({ id: conv, action: 'role', user: t, role: 'admin' }),
+    expect: {
+      owner: 200,
+      admin: [403, 'only owner can change roles'],
+      member: [403, 'only owner can change roles'],
+      removed: NOT_MEMBER,
+      outsider: NOT_MEMBER,
+    },
+  },
+  {
+    op: 'pin',
+    body: (conv) => ({ conv, seq: 1 }),
+    expect: { owner: 200, admin: 200, member: [403, 'only owner or admin can pin'], removed: NOT_MEMBER, outsider: NOT_MEMBER },
+  },
+  {
+    op: 'pin',
+    body: (conv) => ({ conv, seq: 0 }),
+    expect: { owner: 200, admin: 200, member: [403, 'only owner or admin can pin'], removed: NOT_MEMBER, outsider: NOT_MEMBER },
+  },
+  { op: 'clear', body: (conv) => ({ conv, seq: 1 }), expect: { owner: 200, admin: 200, member: 200, removed: NOT_MEMBER, outsider: NOT_MEMBER } },
+  { op: 'dm', body: (conv) => ({ conv, muted: true }), expect: { owner: 200, admin: 200, member: 200, removed: NOT_MEMBER, outsider: NOT_MEMBER } },
+  {
+    op: 'dm',
+    body: (conv) => ({ conv, disappearingTTL: 10 }),
+    expect: {
+      owner: [400, 'not a direct conversation'],
+      admin: [400, 'not a direct conversation'],
+      member: [400, 'not a direct conversation'],
+      removed: NOT_MEMBER,
+      outsider: NOT_MEMBER,
+    },
+  },
+  ...['conversation', 'members', 'receipts'].map(
+    (what): Case => ({
+      op: 'get',
+      body: (conv) => ({ what, conv }),
+      expect: { owner: 200, admin: 200, member: 200, removed: NOT_MEMBER, outsider: NOT_MEMBER },
+    }),
+  ),
 ];
 
 for (const backend of backends()) {
@@ -85,7 +122,10 @@ async function freshMember(s: TestServer, owner: TestUser, conv: string): Promis
   const k = s.app.deps.stores.db.kysely;
   // Inserted directly: signing up one user per request would make the matrix slow.
   const id = crypto.randomUUID();
-  await k.insertInto('users').values({ id, public: JSON.stringify({ fn: 'target' }) }).execute();
+  await k
+    .insertInto('users')
+    .values({ id, public: JSON.stringify({ fn: 'target' }) })
+    .execute();
   assert.equal((await owner.client.request('room', { id: conv, action: 'invite', user: id })).code, 200);
   return id;
 }

@@ -17,7 +17,9 @@ for (const backend of backends()) {
       assert.equal(r.params.user, u.id);
       const res = await fetch(`${s.httpUrl}/health`);
       assert.deepEqual(await res.json(), { status: 'ok', sessions: 3, online: 1, node: s.config.nodeId });
-      c.close(); c2.close(); u.client.close();
+      c.close();
+      c2.close();
+      u.client.close();
     } finally {
       await s.close();
     }

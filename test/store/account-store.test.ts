@@ -71,7 +71,10 @@ storeSuite('account store', (get) => {
     const at = new Date('2026-02-01T08:00:00.000Z');
     await Promise.all(users.map((u, i) => stores.accounts.recordLogin(u.id, new Date(at.getTime() + i * 1000), `ua/${i}`)));
     const seen = await stores.accounts.getUsers(users.map((u) => u.id));
-    assert.deepEqual(users.map((u) => seen.get(u.id)?.lastSeen?.getTime()), users.map((_, i) => at.getTime() + i * 1000));
+    assert.deepEqual(
+      users.map((u) => seen.get(u.id)?.lastSeen?.getTime()),
+      users.map((_, i) => at.getTime() + i * 1000),
+    );
     const row = await db.kysely.selectFrom('users').select('user_agent').where('id', '=', users[2]!.id).executeTakeFirstOrThrow();
     assert.equal(row.user_agent, 'ua/2');
     const off = new Date('2026-02-01T09:30:00.000Z');
@@ -83,16 +86,24 @@ storeSuite('account store', (get) => {
   });
 });
 
-test('nodes starting at the same moment against an empty PostgreSQL database migrate it once', { skip: !PG_URL && 'MVCHAT_TEST_DATABASE_URL not set' }, async () => {
+test('nodes starting at the same moment against an empty PostgreSQL database migrate it once', {
+  skip: !PG_URL && 'MVCHAT_TEST_DATABASE_URL not set',
+}, async () => {
   const pg = await freshPgDatabase();
   const dbs = Array.from({ length: 3 }, () => openDb({ databaseUrl: pg.url, dataDir: '' }));
   try {
     await Promise.all(dbs.map((d) => migrate(d)));
-    const rows = (await dbs[0]!.kysely.selectFrom('mvchat_migration' as never).selectAll().execute()) as { name: string }[];
+    const rows = (await dbs[0]!.kysely
+      .selectFrom('mvchat_migration' as never)
+      .selectAll()
+      .execute()) as { name: string }[];
     assert.ok(rows.length >= 2);
     assert.equal(new Set(rows.map((r) => r.name)).size, rows.length, 'each migration applied once');
     const version = await dbs[0]!.kysely.selectFrom('schema_version').select('version').execute();
-    assert.deepEqual(version.map((v) => v.version), [10]);
+    assert.deepEqual(
+      version.map((v) => v.version),
+      [10],
+    );
   } finally {
     await Promise.all(dbs.map((d) => d.close()));
     await pg.drop();

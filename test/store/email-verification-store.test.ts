@@ -7,8 +7,14 @@ import { storeSuite } from '../helpers/store.js';
 async function signUp(stores: Stores, token: string, expires: Date): Promise<string> {
   const id = randomUUID();
   const r = await stores.accounts.createAccount({
-    id, username: `u${id.slice(0, 8)}`, passwordHash: '$argon2id$x$y', public: null, email: `${id.slice(0, 8)}@example.org`,
-    emailVerified: false, mustChangePassword: false, verificationToken: { token, expires },
+    id,
+    username: `u${id.slice(0, 8)}`,
+    passwordHash: '$argon2id$x$y',
+    public: null,
+    email: `${id.slice(0, 8)}@example.org`,
+    emailVerified: false,
+    mustChangePassword: false,
+    verificationToken: { token, expires },
   });
   assert.equal(r, 'created');
   return id;
@@ -24,7 +30,11 @@ storeSuite('email verification store', (get) => {
     assert.deepEqual(results.filter((r) => r === 'verified').length, 1);
     assert.equal(await stores.emailVerifications.verify('tok-1', now), 'invalid');
     assert.equal((await stores.accounts.getUser(id))?.emailVerified, true);
-    const row = await db.kysely.selectFrom('users').select(['email_verification_token', 'email_verification_expires']).where('id', '=', id).executeTakeFirstOrThrow();
+    const row = await db.kysely
+      .selectFrom('users')
+      .select(['email_verification_token', 'email_verification_expires'])
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
     assert.deepEqual(row, { email_verification_token: null, email_verification_expires: null });
     assert.equal((await stores.accounts.getUser(other))?.emailVerified, false, 'other users untouched');
   });

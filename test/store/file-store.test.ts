@@ -7,8 +7,15 @@ import { insertRoom, insertUsers, newMessage, storeSuite } from '../helpers/stor
 function upload(uploaderId: string, extra: Partial<NewFile> = {}): NewFile {
   const id = randomUUID();
   return {
-    id, uploaderId, mime: 'image/png', size: 1234, originalName: 'a.png', location: `blobs/${id}`, hash: `h-${id}`,
-    needsProcessing: true, ...extra,
+    id,
+    uploaderId,
+    mime: 'image/png',
+    size: 1234,
+    originalName: 'a.png',
+    location: `blobs/${id}`,
+    hash: `h-${id}`,
+    needsProcessing: true,
+    ...extra,
   };
 }
 
@@ -16,14 +23,28 @@ const thumb = { bytes: Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]), mime: 'im
 
 storeSuite('file store', (get) => {
   test('an upload is pending until ready, with its metadata; only a pending file changes status', async () => {
-    const { stores: { files }, db } = get();
+    const {
+      stores: { files },
+      db,
+    } = get();
     const [u] = (await insertUsers(db, 1)) as [string];
     const f = upload(u);
     const { file, deduplicated } = await files.create(f);
     assert.equal(deduplicated, false);
-    assert.deepEqual({ ...file, createdAt: null }, {
-      id: f.id, uploaderId: u, createdAt: null, mime: 'image/png', size: 1234, originalName: 'a.png', location: f.location, hash: f.hash, status: 'pending',
-    });
+    assert.deepEqual(
+      { ...file, createdAt: null },
+      {
+        id: f.id,
+        uploaderId: u,
+        createdAt: null,
+        mime: 'image/png',
+        size: 1234,
+        originalName: 'a.png',
+        location: f.location,
+        hash: f.hash,
+        status: 'pending',
+      },
+    );
     assert.equal(await files.metadata(f.id), null);
     await files.markReady(f.id, { width: 10, height: 20, duration: null, thumbnail: thumb });
     assert.equal((await files.get(f.id))?.status, 'ready');
@@ -37,7 +58,10 @@ storeSuite('file store', (get) => {
   });
 
   test('a failed file keeps the reason hidden from metadata; a deleted file is invisible', async () => {
-    const { stores: { files }, db } = get();
+    const {
+      stores: { files },
+      db,
+    } = get();
     const [u] = (await insertUsers(db, 1)) as [string];
     const f = upload(u);
     await files.create(f);
@@ -54,7 +78,10 @@ storeSuite('file store', (get) => {
   });
 
   test('an upload with the hash of a ready file is ready at once and shares its bytes and metadata', async () => {
-    const { stores: { files }, db } = get();
+    const {
+      stores: { files },
+      db,
+    } = get();
     const [a, b] = (await insertUsers(db, 2)) as [string, string];
     const first = upload(a, { hash: 'same' });
     await files.create(first);
@@ -101,15 +128,27 @@ storeSuite('file store', (get) => {
     const one = (await stores.files.create(upload(sender))).file;
     const two = (await stores.files.create(upload(sender))).file;
     await stores.sends.insert(newMessage(room.conv, sender, { fileRefs: [one.id] }), () => {});
-    assert.equal(await stores.edits.edit(room.conv, 1, {
-      content: Buffer.from('e'), keyId: 1, maxEdits: 10, mentions: [], fileRefs: [two.id], at: new Date(), head: (h) => h,
-    }), 'ok');
+    assert.equal(
+      await stores.edits.edit(room.conv, 1, {
+        content: Buffer.from('e'),
+        keyId: 1,
+        maxEdits: 10,
+        mentions: [],
+        fileRefs: [two.id],
+        at: new Date(),
+        head: (h) => h,
+      }),
+      'ok',
+    );
     assert.equal(await stores.files.canRead(one, member), false);
     assert.equal(await stores.files.canRead(two, member), true);
   });
 
   test('claimStalePending hands each stale pending file to one caller', async () => {
-    const { stores: { files }, db } = get();
+    const {
+      stores: { files },
+      db,
+    } = get();
     const [u] = (await insertUsers(db, 1)) as [string];
     const stale = [upload(u), upload(u), upload(u)];
     for (const f of stale) await files.create(f);
@@ -119,13 +158,20 @@ storeSuite('file store', (get) => {
     await files.create(done);
     await files.markReady(done.id, null);
     const old = new Date('2020-01-01T00:00:00.000Z');
-    await db.kysely.updateTable('files').set({ updated_at: old }).where('id', 'in', [...stale.map((f) => f.id), done.id]).execute();
+    await db.kysely
+      .updateTable('files')
+      .set({ updated_at: old })
+      .where('id', 'in', [...stale.map((f) => f.id), done.id])
+      .execute();
     const cutoff = new Date('2021-01-01T00:00:00.000Z');
     const [x, y] = await Promise.all([files.claimStalePending(cutoff, 10), files.claimStalePending(cutoff, 10)]);
     const claimed = [...x, ...y].map((f) => f.id).sort();
     assert.deepEqual(claimed, stale.map((f) => f.id).sort());
     assert.deepEqual(await files.claimStalePending(cutoff, 10), []);
     await db.kysely.updateTable('files').set({ updated_at: old }).where('id', '=', stale[0]!.id).execute();
-    assert.deepEqual((await files.claimStalePending(cutoff, 1)).map((f) => f.id), [stale[0]!.id]);
+    assert.deepEqual(
+      (await files.claimStalePending(cutoff, 1)).map((f) => f.id),
+      [stale[0]!.id],
+    );
   });
 });

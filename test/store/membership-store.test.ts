@@ -6,10 +6,14 @@ import { insertRoom as fixture, insertUsers as users, storeSuite } from '../help
 
 storeSuite('membership store', (get) => {
   test('member version: rises when members join, leave or block, not on receipts; snapshots follow it', async () => {
-    const { stores: { membership: members }, db } = get();
+    const {
+      stores: { membership: members },
+      db,
+    } = get();
     const { conv, ids } = await fixture(db, 3);
     const [a, b, c] = ids as [string, string, string];
-    const version = async () => (await db.kysely.selectFrom('conversations').select('member_version').where('id', '=', conv).executeTakeFirstOrThrow()).member_version;
+    const version = async () =>
+      (await db.kysely.selectFrom('conversations').select('member_version').where('id', '=', conv).executeTakeFirstOrThrow()).member_version;
     const v0 = await version();
     const s0 = await members.snapshot(conv);
     assert.equal(s0?.version, v0);
@@ -29,8 +33,11 @@ storeSuite('membership store', (get) => {
     assert.equal(await members.snapshot(randomUUID()), null);
   });
 
-  test('addMember keeps an active member\'s role and resets a removed one', async () => {
-    const { stores: { conversations, membership }, db } = get();
+  test("addMember keeps an active member's role and resets a removed one", async () => {
+    const {
+      stores: { conversations, membership },
+      db,
+    } = get();
     const [owner, x] = (await users(db, 2)) as [string, string];
     const conv = await conversations.createRoom(owner, { fn: 'R' });
     await membership.addMember(conv, owner);
@@ -50,7 +57,10 @@ storeSuite('membership store', (get) => {
   });
 
   test('a removed member keeps a row, seen by getMembership only; concurrent removals succeed once', async () => {
-    const { stores: { membership }, db } = get();
+    const {
+      stores: { membership },
+      db,
+    } = get();
     const { conv, ids } = await fixture(db, 2);
     const [a, b] = ids as [string, string];
     const results = await Promise.all(Array.from({ length: 6 }, () => membership.removeMember(conv, b, ['member'])));
@@ -63,8 +73,11 @@ storeSuite('membership store', (get) => {
     assert.equal(await membership.getConversation(randomUUID()), null);
   });
 
-  test('setClearSeq sets the member\'s own clear position only', async () => {
-    const { stores: { membership }, db } = get();
+  test("setClearSeq sets the member's own clear position only", async () => {
+    const {
+      stores: { membership },
+      db,
+    } = get();
     const { conv, ids } = await fixture(db, 2);
     const [a, b] = ids as [string, string];
     await membership.setClearSeq(conv, a, 7);
@@ -75,7 +88,10 @@ storeSuite('membership store', (get) => {
   });
 
   test('senderSnapshot reloads when the held snapshot refuses (a member added meanwhile)', async () => {
-    const { stores: { membership }, db } = get();
+    const {
+      stores: { membership },
+      db,
+    } = get();
     const { conv, ids } = await fixture(db, 1);
     const [newcomer] = await users(db, 1);
     const held = await membership.snapshot(conv);

@@ -9,7 +9,8 @@ storeSuite('message history store', (get) => {
     const { stores, db } = get();
     const { conv, ids } = await fixture(db, 2);
     for (let i = 0; i < 10; i++) await stores.sends.insert(message(conv, ids[i % 2]!), () => {});
-    const q = (p: Partial<HistoryQuery>) => stores.history.page({ conversationId: conv, reader: ids[0]!, clearSeq: 0, before: 0, after: null, limit: 100, now: new Date(), ...p });
+    const q = (p: Partial<HistoryQuery>) =>
+      stores.history.page({ conversationId: conv, reader: ids[0]!, clearSeq: 0, before: 0, after: null, limit: 100, now: new Date(), ...p });
     const seqs = async (p: Partial<HistoryQuery>) => (await q(p)).map((m) => m.seq);
     assert.deepEqual(await seqs({ limit: 3 }), [10, 9, 8]);
     assert.deepEqual(await seqs({ before: 5, limit: 3 }), [4, 3, 2]);
@@ -48,7 +49,8 @@ storeSuite('message history store', (get) => {
     const other = await fixture(db, 1);
     await db.kysely.insertInto('members').values({ conversation_id: other.conv, user_id: me }).execute();
     const t = (s: number) => new Date(Date.UTC(2030, 0, 1, 0, 0, s));
-    const send = (conv: string, from: string, s: number, extra = {}) => stores.sends.insert(message(conv, from, { at: t(s), mentions: [me], ...extra }), () => {});
+    const send = (conv: string, from: string, s: number, extra = {}) =>
+      stores.sends.insert(message(conv, from, { at: t(s), mentions: [me], ...extra }), () => {});
     await send(room.conv, a, 1); // seq 1: cleared below
     await send(room.conv, a, 2); // seq 2
     await send(room.conv, a, 3, { mentions: [] }); // seq 3: no mention
@@ -60,13 +62,28 @@ storeSuite('message history store', (get) => {
     await stores.edits.markDeleted((await stores.history.messageIdAt(room.conv, 4))!, new Date(), false);
     await stores.edits.hideFor((await stores.history.messageIdAt(room.conv, 5))!, me, new Date());
     const readAt = new Date('2029-01-01T00:00:00.000Z');
-    await db.kysely.insertInto('message_reads').values({ message_id: (await stores.history.messageIdAt(room.conv, 6))!, user_id: me, read_at: readAt, expires_at: readAt }).execute();
+    await db.kysely
+      .insertInto('message_reads')
+      .values({ message_id: (await stores.history.messageIdAt(room.conv, 6))!, user_id: me, read_at: readAt, expires_at: readAt })
+      .execute();
     const now = new Date('2030-06-01T00:00:00.000Z');
     const found = await stores.history.mentions(me, 10, now);
-    assert.deepEqual(found.map((m) => [m.conversationId, m.seq]), [[other.conv, 1], [room.conv, 2]]);
-    assert.deepEqual((await stores.history.mentions(me, 1, now)).map((m) => m.seq), [1]);
+    assert.deepEqual(
+      found.map((m) => [m.conversationId, m.seq]),
+      [
+        [other.conv, 1],
+        [room.conv, 2],
+      ],
+    );
+    assert.deepEqual(
+      (await stores.history.mentions(me, 1, now)).map((m) => m.seq),
+      [1],
+    );
     await stores.membership.removeMember(other.conv, me, ['member']);
-    assert.deepEqual((await stores.history.mentions(me, 10, now)).map((m) => [m.conversationId, m.seq]), [[room.conv, 2]]);
+    assert.deepEqual(
+      (await stores.history.mentions(me, 10, now)).map((m) => [m.conversationId, m.seq]),
+      [[room.conv, 2]],
+    );
     assert.deepEqual(await stores.history.mentions(a, 10, now), []);
   });
 });

@@ -3,13 +3,16 @@ import assert from 'node:assert/strict';
 import { insertRoom, insertUsers, storeSuite } from '../helpers/store.js';
 
 storeSuite('presence store', (get) => {
-  test('subscribers: other active members of the user\'s active conversations, once each', async () => {
+  test("subscribers: other active members of the user's active conversations, once each", async () => {
     const { stores, db } = get();
     const one = await insertRoom(db, 3);
     const [me, x, y] = one.ids as [string, string, string];
     const two = await insertRoom(db, 2);
     const [z, gone] = two.ids as [string, string];
-    await db.kysely.insertInto('members').values([{ conversation_id: two.conv, user_id: me }]).execute();
+    await db.kysely
+      .insertInto('members')
+      .values([{ conversation_id: two.conv, user_id: me }])
+      .execute();
     const three = await insertRoom(db, 1);
     await db.kysely.insertInto('members').values({ conversation_id: three.conv, user_id: x }).execute();
     await stores.membership.removeMember(two.conv, gone, ['member']);

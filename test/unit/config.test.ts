@@ -48,7 +48,10 @@ test('environment overrides the YAML file, which overrides defaults; bad values 
   assert.equal(c.port, 7070);
   assert.equal(c.frameRate, 40);
   assert.deepEqual(c.allowedOrigins, ['https://a.example', 'https://*.b.example']);
-  assert.throws(() => loadConfig({ MVCHAT_DATA_DIR: d, MVCHAT_PORT: 'abc' }), (e: Error) => e instanceof ConfigError && /MVCHAT_PORT/.test(e.message));
+  assert.throws(
+    () => loadConfig({ MVCHAT_DATA_DIR: d, MVCHAT_PORT: 'abc' }),
+    (e: Error) => e instanceof ConfigError && /MVCHAT_PORT/.test(e.message),
+  );
   assert.throws(() => loadConfig({ MVCHAT_DATA_DIR: d, MVCHAT_TOKEN_KEY: 'short' }), /MVCHAT_TOKEN_KEY/);
   assert.throws(() => loadConfig({ MVCHAT_DATA_DIR: d, MVCHAT_ENCRYPTION_KEY: Buffer.alloc(20).toString('base64') }), /MVCHAT_ENCRYPTION_KEY/);
 });

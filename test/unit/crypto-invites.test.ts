@@ -1,9 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
-import {
-  INVITE_CODE_PATTERN, createInviteToken, inviteCodeFor, openInviteToken, sealInviteToken, verifyInviteToken,
-} from '../../src/crypto/invite-codes.js';
+import { INVITE_CODE_PATTERN, createInviteToken, inviteCodeFor, openInviteToken, sealInviteToken, verifyInviteToken } from '../../src/crypto/invite-codes.js';
 
 const K = randomBytes(48);
 const t0 = new Date('2024-05-01T12:00:00Z');
@@ -21,15 +19,21 @@ test('token layout and round trip', () => {
   const payload = raw.subarray(0, raw.length - 16);
   assert.deepEqual(raw.subarray(-16), createHmac('sha256', K).update(payload).digest().subarray(0, 16));
   assert.deepEqual(verifyInviteToken(K, token, new Date(t0.getTime() + day)), {
-    status: 'ok', issuedAt: t0, inviterUsername: 'alice', email: 'bob@example.com',
+    status: 'ok',
+    issuedAt: t0,
+    inviterUsername: 'alice',
+    email: 'bob@example.com',
   });
 });
 
 test('known-answer: token assembled by hand verifies, code matches hand HMAC', () => {
   const key = Buffer.from('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f', 'hex');
   const payload = Buffer.concat([
-    Buffer.from('0102030405060708', 'hex'), Buffer.from('66323d80', 'hex'), Buffer.from([3]),
-    Buffer.from('bob'), Buffer.from('c@d.e'),
+    Buffer.from('0102030405060708', 'hex'),
+    Buffer.from('66323d80', 'hex'),
+    Buffer.from([3]),
+    Buffer.from('bob'),
+    Buffer.from('c@d.e'),
   ]);
   const mac = createHmac('sha256', key).update(payload).digest().subarray(0, 16);
   const token = Buffer.concat([payload, mac]).toString('base64url');

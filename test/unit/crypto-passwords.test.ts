@@ -30,8 +30,14 @@ test('parameters match §7.3 (independent recomputation)', async () => {
   const stored = await hashPassword('secret123');
   const [, saltB64, hashB64] = LAYOUT.exec(stored)!;
   const raw = await argon2.hash('secret123', {
-    type: argon2.argon2id, timeCost: 1, memoryCost: 65536, parallelism: 4, hashLength: 32,
-    version: 0x13, raw: true, salt: Buffer.from(saltB64!, 'base64'),
+    type: argon2.argon2id,
+    timeCost: 1,
+    memoryCost: 65536,
+    parallelism: 4,
+    hashLength: 32,
+    version: 0x13,
+    raw: true,
+    salt: Buffer.from(saltB64!, 'base64'),
   });
   assert.equal(raw.toString('base64').replace(/=+$/, ''), hashB64);
 });
@@ -41,7 +47,9 @@ test('any other layout is rejected without throwing', async () => {
   const [, salt, hash] = LAYOUT.exec(good)!;
   const phc = await argon2.hash('secret123');
   const bad = [
-    '', 'secret123', phc,
+    '',
+    'secret123',
+    phc,
     `$argon2i$${salt}$${hash}`,
     `$argon2id$${salt}==$${hash}=`,
     `$argon2id$${salt}$${hash}$`,

@@ -1,12 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  checkContent,
-  graphemeLength,
-  plainText,
-  preview,
-  type ContentCheck,
-} from '../../src/content/irido.js';
+import { checkContent, graphemeLength, plainText, preview, type ContentCheck } from '../../src/content/irido.js';
 
 const DANA = '3f1c2b7e-8a41-4d8e-9b0c-5e2f7a6d1c90';
 const ELI = '9a7e4c21-0b3d-4f55-8e16-2c4d6b8a0f13';
@@ -191,11 +185,7 @@ test('normalises mentions for the stored head', () => {
       { userId: DANA.replaceAll('-', ''), offset: 3, length: 5 },
     ],
   });
-  assert.deepEqual(r.mentions, [
-    { userId: DANA },
-    { userId: ELI, username: 'Eli', offset: 13, length: 4 },
-    { userId: DANA, offset: 3, length: 5 },
-  ]);
+  assert.deepEqual(r.mentions, [{ userId: DANA }, { userId: ELI, username: 'Eli', offset: 13, length: 4 }, { userId: DANA, offset: 3, length: 5 }]);
   assert.ok(!('username' in r.mentions[0]!));
   assert.ok(!('offset' in r.mentions[0]!));
   assert.ok(!('length' in r.mentions[0]!));

@@ -2,7 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { recipientsOf, sendRefusal, snapshotFromRows, SnapshotCache, type SnapshotRow } from '../../src/store/member-snapshot.js';
 
-const row = (type: string, version: number, user: string | null, blocked = false, active = true): SnapshotRow => ({ type, member_version: version, user_id: user, blocked, active });
+const row = (type: string, version: number, user: string | null, blocked = false, active = true): SnapshotRow => ({
+  type,
+  member_version: version,
+  user_id: user,
+  blocked,
+  active,
+});
 
 test('a DM where one side blocked: the blocked side may not send, the blocker does not receive', () => {
   const s = snapshotFromRows('c', [row('dm', 3, 'a', true), row('dm', 3, 'b')])!;
@@ -26,7 +32,10 @@ test('a room: removed members neither send nor receive; blocking does not apply'
 test('the cache keeps the newest version and drops the oldest entries past its bound', () => {
   const cache = new SnapshotCache(10);
   const room = (id: string, version: number, members: number) =>
-    snapshotFromRows(id, Array.from({ length: members }, (_, i) => row('room', version, `u${i}`)))!;
+    snapshotFromRows(
+      id,
+      Array.from({ length: members }, (_, i) => row('room', version, `u${i}`)),
+    )!;
   cache.put(room('one', 2, 4));
   cache.put(room('one', 1, 4));
   assert.equal(cache.get('one')?.version, 2, 'an older version does not replace a newer one');

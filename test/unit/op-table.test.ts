@@ -13,14 +13,17 @@ test('every op of the protocol is registered with auth, cost, schema and failure
 test('an op registered without its declarations is refused at startup', () => {
   for (const missing of ['auth', 'cost', 'schema', 'failure'] as const) {
     const broken = { ...OP_TABLE, send: { ...OP_TABLE.send, [missing]: undefined } as unknown as OpDefinition };
-    assert.throws(() => checkOpTable(broken), new RegExp(`op "send"`), missing);
+    assert.throws(() => checkOpTable(broken), /op "send"/, missing);
   }
   const { pin: _pin, ...withoutPin } = OP_TABLE;
   assert.throws(() => checkOpTable(withoutPin as typeof OP_TABLE), /op "pin" is not registered/);
 });
 
 test('only hi, login and acc can run before login', () => {
-  const open = Object.values(OP_TABLE).filter((op) => op.auth === 'none').map((op) => op.name).sort();
+  const open = Object.values(OP_TABLE)
+    .filter((op) => op.auth === 'none')
+    .map((op) => op.name)
+    .sort();
   assert.deepEqual(open, ['acc', 'hi', 'login']);
   assert.equal(OP_TABLE.acc.authFor?.({ user: 'me' }), 'user');
   assert.equal(OP_TABLE.acc.authFor?.({ user: 'new' }), 'none');

@@ -43,7 +43,15 @@ const limits = { frameRate: 30, authTimeoutMs: 60_000, outboundSoftLimit: 1024, 
 
 test('a socket write error is logged with the session id and closes the session (DEFECTS 13)', async () => {
   const lines: Record<string, unknown>[] = [];
-  const log = pino({ level: 'info' }, new Writable({ write(chunk, _enc, done) { lines.push(JSON.parse(String(chunk))); done(); } }));
+  const log = pino(
+    { level: 'info' },
+    new Writable({
+      write(chunk, _enc, done) {
+        lines.push(JSON.parse(String(chunk)));
+        done();
+      },
+    }),
+  );
   let closedHook = 0;
   const hooks: SessionParts = {
     frames: { handleFrame: async () => {}, rejectFrame: () => {} },

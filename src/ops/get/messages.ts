@@ -15,15 +15,17 @@ export async function getMessages(ctx: UserOpContext, body: GetBody): Promise<Op
   if (!body.conv) fail('missingConv');
   const conv = convIdOrFail(body.conv);
   const member = await activeMembershipOrFail(ctx, conv, userId);
-  const rows = await step(ctx, 'getMessagesFailed', () => deps.stores.history.page({
-    conversationId: conv,
-    reader: userId,
-    clearSeq: member.clearSeq,
-    before: body.before !== undefined && body.before > 0 ? body.before : 0,
-    after: body.after !== undefined && body.after >= 0 ? body.after : null,
-    limit: pageLimit(body.limit),
-    now: new Date(),
-  }));
+  const rows = await step(ctx, 'getMessagesFailed', () =>
+    deps.stores.history.page({
+      conversationId: conv,
+      reader: userId,
+      clearSeq: member.clearSeq,
+      before: body.before !== undefined && body.before > 0 ? body.before : 0,
+      after: body.after !== undefined && body.after >= 0 ? body.after : null,
+      limit: pageLimit(body.limit),
+      now: new Date(),
+    }),
+  );
   const items = rows.map((m) => historyItem(deps.cipher, m));
   return ok({ messages: items });
 }

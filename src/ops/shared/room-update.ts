@@ -34,7 +34,10 @@ export async function updateRoom(ctx: UserOpContext, convId: string, body: RoomU
   const frames: { frame: string; skipRequester: boolean }[] = [];
   if ('ttl' in changes) {
     params.disappearingTTL = changes.ttl ?? null;
-    frames.push({ frame: infoFrame({ conv: convId, from: ctx.userId, what: 'disappearing_updated', ttl: changes.ttl ?? undefined, ts }), skipRequester: false });
+    frames.push({
+      frame: infoFrame({ conv: convId, from: ctx.userId, what: 'disappearing_updated', ttl: changes.ttl ?? undefined, ts }),
+      skipRequester: false,
+    });
   }
   if (changes.noScreenshots !== undefined) {
     params.noScreenshots = changes.noScreenshots;

@@ -8,7 +8,8 @@ import type { MigrationContext } from './column-types.js';
 export async function up({ db, t, dialect }: MigrationContext): Promise<void> {
   const pg = dialect === 'postgres';
   await db.schema
-    .createTable('users').ifNotExists()
+    .createTable('users')
+    .ifNotExists()
     .addColumn('id', t.uuid, (c) => c.primaryKey())
     .addColumn('created_at', t.ts, (c) => c.notNull().defaultTo(t.now))
     .addColumn('updated_at', t.ts, (c) => c.notNull().defaultTo(t.now))
@@ -25,10 +26,17 @@ export async function up({ db, t, dialect }: MigrationContext): Promise<void> {
     .addColumn('lang', 'varchar(10)')
     .execute();
   await db.schema.createIndex('idx_users_email').ifNotExists().unique().on('users').column('email').where(sql.ref('email'), 'is not', null).execute();
-  await db.schema.createIndex('idx_users_verification_token').ifNotExists().on('users').column('email_verification_token').where(sql.ref('email_verification_token'), 'is not', null).execute();
+  await db.schema
+    .createIndex('idx_users_verification_token')
+    .ifNotExists()
+    .on('users')
+    .column('email_verification_token')
+    .where(sql.ref('email_verification_token'), 'is not', null)
+    .execute();
 
   await db.schema
-    .createTable('auth').ifNotExists()
+    .createTable('auth')
+    .ifNotExists()
     .addColumn('id', t.uuid, (c) => c.primaryKey())
     .addColumn('user_id', t.uuid, (c) => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('scheme', 'varchar(16)', (c) => c.notNull())
@@ -41,7 +49,8 @@ export async function up({ db, t, dialect }: MigrationContext): Promise<void> {
   await db.schema.createIndex('idx_auth_user_id').ifNotExists().on('auth').column('user_id').execute();
 
   await db.schema
-    .createTable('conversations').ifNotExists()
+    .createTable('conversations')
+    .ifNotExists()
     .addColumn('id', t.uuid, (c) => c.primaryKey())
     .addColumn('created_at', t.ts, (c) => c.notNull().defaultTo(t.now))
     .addColumn('updated_at', t.ts, (c) => c.notNull().defaultTo(t.now))
@@ -60,7 +69,8 @@ export async function up({ db, t, dialect }: MigrationContext): Promise<void> {
   await db.schema.createIndex('idx_conversations_last_msg_at').ifNotExists().on('conversations').column('last_msg_at').execute();
 
   await db.schema
-    .createTable('dm_participants').ifNotExists()
+    .createTable('dm_participants')
+    .ifNotExists()
     .addColumn('conversation_id', t.uuid, (c) => c.primaryKey().references('conversations.id').onDelete('cascade'))
     .addColumn('user1_id', t.uuid, (c) => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('user2_id', t.uuid, (c) => c.notNull().references('users.id').onDelete('cascade'))
@@ -70,7 +80,8 @@ export async function up({ db, t, dialect }: MigrationContext): Promise<void> {
   await db.schema.createIndex('idx_dm_participants_user2').ifNotExists().on('dm_participants').column('user2_id').execute();
 
   await db.schema
-    .createTable('members').ifNotExists()
+    .createTable('members')
+    .ifNotExists()
     .addColumn('conversation_id', t.uuid, (c) => c.notNull().references('conversations.id').onDelete('cascade'))
     .addColumn('user_id', t.uuid, (c) => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('created_at', t.ts, (c) => c.notNull().defaultTo(t.now))
@@ -89,7 +100,8 @@ export async function up({ db, t, dialect }: MigrationContext): Promise<void> {
   await db.schema.createIndex('idx_members_user_active').ifNotExists().on('members').column('user_id').where(sql.ref('deleted_at'), 'is', null).execute();
 
   await db.schema
-    .createTable('messages').ifNotExists()
+    .createTable('messages')
+    .ifNotExists()
     .addColumn('id', t.uuid, (c) => c.primaryKey())
     .addColumn('conversation_id', t.uuid, (c) => c.notNull().references('conversations.id').onDelete('cascade'))
     .addColumn('seq', 'integer', (c) => c.notNull())
@@ -113,7 +125,8 @@ export async function up({ db, t, dialect }: MigrationContext): Promise<void> {
   }
 
   await db.schema
-    .createTable('message_deletions').ifNotExists()
+    .createTable('message_deletions')
+    .ifNotExists()
     .addColumn('message_id', t.uuid, (c) => c.notNull().references('messages.id').onDelete('cascade'))
     .addColumn('user_id', t.uuid, (c) => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('deleted_at', t.ts, (c) => c.notNull().defaultTo(t.now))
@@ -122,7 +135,8 @@ export async function up({ db, t, dialect }: MigrationContext): Promise<void> {
   await db.schema.createIndex('idx_message_deletions_user').ifNotExists().on('message_deletions').column('user_id').execute();
 
   await db.schema
-    .createTable('message_reads').ifNotExists()
+    .createTable('message_reads')
+    .ifNotExists()
     .addColumn('message_id', t.uuid, (c) => c.notNull().references('messages.id').onDelete('cascade'))
     .addColumn('user_id', t.uuid, (c) => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('read_at', t.ts, (c) => c.notNull().defaultTo(t.now))
@@ -130,10 +144,17 @@ export async function up({ db, t, dialect }: MigrationContext): Promise<void> {
     .addColumn('expired', 'boolean', (c) => c.notNull().defaultTo(false))
     .addPrimaryKeyConstraint('message_reads_pkey', ['message_id', 'user_id'])
     .execute();
-  await db.schema.createIndex('idx_message_reads_expires').ifNotExists().on('message_reads').column('expires_at').where(sql.ref('expires_at'), 'is not', null).execute();
+  await db.schema
+    .createIndex('idx_message_reads_expires')
+    .ifNotExists()
+    .on('message_reads')
+    .column('expires_at')
+    .where(sql.ref('expires_at'), 'is not', null)
+    .execute();
 
   await db.schema
-    .createTable('files').ifNotExists()
+    .createTable('files')
+    .ifNotExists()
     .addColumn('id', t.uuid, (c) => c.primaryKey())
     .addColumn('uploader_id', t.uuid, (c) => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('created_at', t.ts, (c) => c.notNull().defaultTo(t.now))
@@ -149,7 +170,8 @@ export async function up({ db, t, dialect }: MigrationContext): Promise<void> {
   await db.schema.createIndex('idx_files_hash').ifNotExists().on('files').column('hash').execute();
 
   await db.schema
-    .createTable('file_metadata').ifNotExists()
+    .createTable('file_metadata')
+    .ifNotExists()
     .addColumn('file_id', t.uuid, (c) => c.primaryKey().references('files.id').onDelete('cascade'))
     .addColumn('width', 'integer')
     .addColumn('height', 'integer')
@@ -160,7 +182,8 @@ export async function up({ db, t, dialect }: MigrationContext): Promise<void> {
     .execute();
 
   await db.schema
-    .createTable('invite_codes').ifNotExists()
+    .createTable('invite_codes')
+    .ifNotExists()
     .addColumn('id', t.uuid, (c) => c.primaryKey())
     .addColumn('inviter_id', t.uuid, (c) => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('code', 'varchar(10)', (c) => c.notNull().unique())
@@ -177,7 +200,8 @@ export async function up({ db, t, dialect }: MigrationContext): Promise<void> {
   await db.schema.createIndex('idx_invite_codes_email').ifNotExists().on('invite_codes').column('email').execute();
 
   await db.schema
-    .createTable('contacts').ifNotExists()
+    .createTable('contacts')
+    .ifNotExists()
     .addColumn('user_id', t.uuid, (c) => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('contact_id', t.uuid, (c) => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('source', 'varchar(16)', (c) => c.notNull().defaultTo('invite'))
@@ -189,7 +213,8 @@ export async function up({ db, t, dialect }: MigrationContext): Promise<void> {
   await db.schema.createIndex('idx_contacts_contact').ifNotExists().on('contacts').column('contact_id').execute();
 
   await db.schema
-    .createTable('schema_version').ifNotExists()
+    .createTable('schema_version')
+    .ifNotExists()
     .addColumn('version', 'integer', (c) => c.primaryKey())
     .addColumn('applied_at', t.ts, (c) => c.notNull().defaultTo(t.now))
     .execute();

@@ -3,7 +3,10 @@ import type { MigrationContext } from './column-types.js';
 
 /** Our additions on top of the reference schema: token epochs, key ids, retry nonces, reference indexes. */
 export async function up({ db, t, dialect }: MigrationContext): Promise<void> {
-  await db.schema.alterTable('users').addColumn('token_epoch', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('users')
+    .addColumn('token_epoch', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
   await db.schema.alterTable('users').addColumn('search_name', 'varchar(512)').execute();
   // Backfill for databases taken over from the reference.
   if (dialect === 'postgres') await sql`UPDATE users SET search_name = lower(public->>'fn') WHERE jsonb_typeof(public->'fn') = 'string'`.execute(db);
@@ -12,8 +15,12 @@ export async function up({ db, t, dialect }: MigrationContext): Promise<void> {
   await db.schema.alterTable('messages').addColumn('content_key_id', 'integer').execute();
   await db.schema.alterTable('messages').addColumn('nonce', 'varchar(64)').execute();
   await db.schema
-    .createIndex('idx_messages_nonce').unique().on('messages').columns(['conversation_id', 'from_user_id', 'nonce'])
-    .where(sql.ref('nonce'), 'is not', null).execute();
+    .createIndex('idx_messages_nonce')
+    .unique()
+    .on('messages')
+    .columns(['conversation_id', 'from_user_id', 'nonce'])
+    .where(sql.ref('nonce'), 'is not', null)
+    .execute();
 
   await db.schema
     .createTable('message_mentions')

@@ -9,7 +9,10 @@ import type { MigrationContext } from './column-types.js';
  * recipients of every stored message are the members as of that commit.
  */
 export async function up({ db, dialect }: MigrationContext): Promise<void> {
-  await db.schema.alterTable('conversations').addColumn('member_version', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('conversations')
+    .addColumn('member_version', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
   if (dialect === 'postgres') {
     await sql`CREATE OR REPLACE FUNCTION mvchat_bump_member_version() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN

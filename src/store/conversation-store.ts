@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import type { Db } from './database.js';
+import { findOrCreateDm } from './dm-pairs.js';
 import type { ConversationRecord, MembershipRecord, MembershipStore } from './membership-store.js';
 
 /** Per-user flags of `dm {conv}`; absent keys are kept. */
@@ -48,57 +49,7 @@ export class ConversationStore {
    * DM leave is restored.
    */
   async findOrCreateDm(a: string, b: string): Promise<{ convId: string; created: boolean }> {
-    const [user1, user2] = a < b ? [a, b] : [b, a];
-    const existing = await this.#findDm(user1, user2);
-    if (existing) {
-      await this.db.kysely
-        .updateTable('members')
-        .set({ deleted_at: null, updated_at: new Date() })
-        .where('conversation_id', '=', existing)
-        .where('deleted_at', 'is not', null)
-        .execute();
-      return { convId: existing, created: false };
-    }
-    const convId = crypto.randomUUID();
-    const won = await this.db.kysely
-      .transaction()
-      .execute(async (trx) => {
-        const now = new Date();
-        await trx.insertInto('conversations').values({ id: convId, type: 'dm', created_at: now, updated_at: now }).execute();
-        // The unique (user1_id, user2_id) key decides a concurrent race: the loser inserts nothing and rolls back.
-        const r = await trx
-          .insertInto('dm_participants')
-          .values({ conversation_id: convId, user1_id: user1, user2_id: user2 })
-          .onConflict((oc) => oc.columns(['user1_id', 'user2_id']).doNothing())
-          .executeTakeFirst();
-        if (Number(r.numInsertedOrUpdatedRows ?? 0) === 0) throw new DmRace();
-        await trx
-          .insertInto('members')
-          .values([
-            { conversation_id: convId, user_id: user1, role: 'member', created_at: now, updated_at: now },
-            { conversation_id: convId, user_id: user2, role: 'member', created_at: now, updated_at: now },
-          ])
-          .execute();
-        return true;
-      })
-      .catch((err: unknown) => {
-        if (err instanceof DmRace) return false;
-        throw err;
-      });
-    if (won) return { convId, created: true };
-    const winner = await this.#findDm(user1, user2);
-    if (!winner) throw new Error('dm vanished after a creation race');
-    return { convId: winner, created: false };
-  }
-
-  async #findDm(user1: string, user2: string): Promise<string | null> {
-    const row = await this.db.kysely
-      .selectFrom('dm_participants')
-      .select('conversation_id')
-      .where('user1_id', '=', user1)
-      .where('user2_id', '=', user2)
-      .executeTakeFirst();
-    return row?.conversation_id ?? null;
+    return this.db.kysely.transaction().execute((trx) => findOrCreateDm(trx, a, b, new Date()));
   }
 
   /** Creates a room owned by `ownerId`, who becomes its only member. */
@@ -222,5 +173,3 @@ export class ConversationStore {
     }));
   }
 }
-
-class DmRace extends Error {}

@@ -3,6 +3,7 @@ import type { Transaction } from 'kysely';
 import type { Db } from './database.js';
 import type { Database } from './schema.js';
 import { insertContactPair } from './contact-store.js';
+import { findOrCreateDm } from './dm-pairs.js';
 
 export type InviteStatus = 'pending' | 'used' | 'revoked' | 'expired';
 
@@ -172,64 +173,12 @@ export class InviteStore {
         if (i === 0) return 'gone';
         continue;
       }
-      const conv = await findOrCreateDm(trx, inv.inviterId, redeemerId, now);
+      const { convId: conv } = await findOrCreateDm(trx, inv.inviterId, redeemerId, now);
       await insertContactPair(trx, inv.inviterId, redeemerId, 'invite', inv.id, now);
       out.push({ inviteId: inv.id, inviterId: inv.inviterId, conv });
     }
     return out;
   }
-}
-
-/**
- * The DM between two users, created when missing (conversation of type 'dm',
- * its dm_participants row, two member rows). The unique (user1_id, user2_id)
- * key decides a race: the loser drops its conversation row and uses the
- * winner's.
- */
-export async function findOrCreateDm(trx: Transaction<Database>, a: string, b: string, now: Date): Promise<string> {
-  const [user1, user2] = a < b ? [a, b] : [b, a];
-  const existing = await trx
-    .selectFrom('dm_participants')
-    .select('conversation_id')
-    .where('user1_id', '=', user1)
-    .where('user2_id', '=', user2)
-    .executeTakeFirst();
-  if (existing) {
-    // A participant removed by the reference server's DM "leave" becomes active again, as with `dm {user}`.
-    await trx
-      .updateTable('members')
-      .set({ deleted_at: null, updated_at: now })
-      .where('conversation_id', '=', existing.conversation_id)
-      .where('user_id', 'in', [user1, user2])
-      .where('deleted_at', 'is not', null)
-      .execute();
-    return existing.conversation_id;
-  }
-  const id = randomUUID();
-  await trx.insertInto('conversations').values({ id, type: 'dm', created_at: now, updated_at: now }).execute();
-  const pair = await trx
-    .insertInto('dm_participants')
-    .values({ conversation_id: id, user1_id: user1, user2_id: user2 })
-    .onConflict((oc) => oc.columns(['user1_id', 'user2_id']).doNothing())
-    .executeTakeFirst();
-  if (Number(pair.numInsertedOrUpdatedRows ?? 0) === 0) {
-    await trx.deleteFrom('conversations').where('id', '=', id).execute();
-    const winner = await trx
-      .selectFrom('dm_participants')
-      .select('conversation_id')
-      .where('user1_id', '=', user1)
-      .where('user2_id', '=', user2)
-      .executeTakeFirstOrThrow();
-    return winner.conversation_id;
-  }
-  await trx
-    .insertInto('members')
-    .values([
-      { conversation_id: id, user_id: user1, role: 'member', created_at: now, updated_at: now },
-      { conversation_id: id, user_id: user2, role: 'member', created_at: now, updated_at: now },
-    ])
-    .execute();
-  return id;
 }
 
 /** True for the unique-e-mail violation of `users` (a concurrent sign-up took the address), on either database. */

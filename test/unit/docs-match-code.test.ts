@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Errors } from '../../src/protocol/errors.js';
 import { CloseCode, CloseReason } from '../../src/protocol/close-codes.js';
@@ -134,4 +134,18 @@ test('every Prometheus metric registered in src/runtime/metrics.ts is listed in 
   const doc = read('docs/operations.md');
   const missing = names.filter((n) => !new RegExp(`\`${escapeRegExp(n)}(\`|\\{)`).test(doc));
   assert.deepEqual(missing, [], missingList('metrics not listed in docs/operations.md', missing));
+});
+
+test('the layer picture of docs/architecture.md lists the layers of .dependency-cruiser.cjs, in the same order', async () => {
+  const { createRequire } = await import('node:module');
+  const { LAYERS } = createRequire(import.meta.url)(path.join(root, '.dependency-cruiser.cjs')) as { LAYERS: [string, string][] };
+  const doc = read('docs/architecture.md');
+  const picture = doc.slice(doc.indexOf('## Layers'), doc.indexOf('## The path of a'));
+  // The first word of each box row that names a file or folder of src/.
+  const named = [...picture.matchAll(/│ ([a-z-]+(?:\.ts|\/))\s/g)].map((m) => m[1]);
+  assert.deepEqual(
+    named,
+    LAYERS.map(([name]) => name),
+  );
+  for (const [name] of LAYERS) assert.ok(existsSync(path.join(root, 'src', name)), `src/${name} exists`);
 });

@@ -28,6 +28,7 @@ import { createStores } from './wiring/stores.js';
 import type { ClusterWiring } from './wiring/cluster.js';
 import { setUpFiles } from './wiring/files.js';
 import { Mailer } from './mail/mailer.js';
+import { OrderedPublisher } from './runtime/ordered-publisher.js';
 import { registerVerifyEmailRoute } from './server/verify-email-route.js';
 import { EXPIRY_SWEEP_MS, sweepExpiredReads } from './domain/messages/expiry-sweeper.js';
 
@@ -75,6 +76,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     metrics,
     health: new BackendHealth(),
     tasks,
+    publisher: new OrderedPublisher(log),
     mailer: new Mailer({
       config,
       log,

@@ -2,7 +2,6 @@ import { checkContent } from '../content/irido.js';
 import { broadcast } from '../domain/fanout.js';
 import { convIdOrFail } from './shared/guards.js';
 import { ALLOWED_TTLS, sendHead } from '../protocol/message-head.js';
-import { orderedPublisher } from '../domain/messages/ordered-publisher.js';
 import { fail } from '../protocol/errors.js';
 import { dataFrame } from '../protocol/frames.js';
 import { formatTs } from '../protocol/time.js';
@@ -37,7 +36,7 @@ export const send: UserOp<SendBody> = {
     const head = sendHead({ replyTo: body.replyTo, viewOnce, viewOnceTtl: ttl, mentions: checked.mentions });
     const sealed = sealContent(deps, ctx.log, body.content);
 
-    const publisher = orderedPublisher(deps, deps.log);
+    const { publisher } = deps;
     let reserved: number | null = null;
     let stored: Stored;
     try {

@@ -10,6 +10,7 @@ import type { Metrics } from './metrics.js';
 import type { BackendHealth } from './backend-health.js';
 import type { BackgroundTasks } from './background-tasks.js';
 import type { Mailer } from '../mail/mailer.js';
+import type { OrderedPublisher } from './ordered-publisher.js';
 
 /** The parts of a running node that ops and domain rules use; built once by the composition root (app.ts). */
 export interface Deps {
@@ -27,4 +28,6 @@ export interface Deps {
   health: BackendHealth;
   tasks: BackgroundTasks;
   mailer: Mailer;
+  /** Puts each conversation's `data` frames in seq order before fan-out. */
+  publisher: OrderedPublisher;
 }

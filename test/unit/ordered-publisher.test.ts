@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
-import { OrderedPublisher } from '../../src/domain/messages/ordered-publisher.js';
+import { OrderedPublisher } from '../../src/runtime/ordered-publisher.js';
 
 const log = pino({ level: 'silent' });
 

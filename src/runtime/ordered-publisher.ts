@@ -1,4 +1,4 @@
-import type { Logger } from '../../logger.js';
+import type { Logger } from '../logger.js';
 
 type Slot = { kind: 'reserved'; since: number } | { kind: 'ready'; deliver: () => Promise<void> } | { kind: 'skip' };
 
@@ -102,13 +102,4 @@ export class OrderedPublisher {
       if (q.chain === chain && q.slots.size === 0 && this.#queues.get(conv) === q) this.#queues.delete(conv);
     });
   }
-}
-
-const publishers = new WeakMap<object, OrderedPublisher>();
-
-/** One publisher per running app (keyed by its deps object). */
-export function orderedPublisher(owner: object, log: Logger): OrderedPublisher {
-  let p = publishers.get(owner);
-  if (!p) publishers.set(owner, (p = new OrderedPublisher(log)));
-  return p;
 }

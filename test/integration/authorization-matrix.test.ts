@@ -1,0 +1,108 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { OP_NAMES } from '../../src/protocol/op-names.js';
+import { backends, startServer, type TestServer } from '../helpers/server.js';
+import type { TestClient } from '../helpers/client.js';
+import { MATRIX, renderTable, type Actor, type Expect, type Person, type World } from './authorization-matrix.js';
+
+async function buildWorld(s: TestServer): Promise<World> {
+  const make = async (): Promise<Person> => {
+    const u = await s.user();
+    return { id: u.id, client: u.client };
+  };
+  const [owner, admin, member, left, kicked, stranger, blocker, blocked] = await Promise.all(Array.from({ length: 8 }, make));
+  const must = async (c: TestClient, op: string, body: unknown, code = 200) => {
+    const r = await c.request(op, body);
+    assert.equal(r.code, code, `${op} ${JSON.stringify(body)} → ${r.code} ${r.text}`);
+    return r;
+  };
+  const room = (await must(owner!.client, 'room', { id: 'new', action: 'create', desc: { public: { fn: 'Room' } } }, 201)).params.conv as string;
+  for (const u of [admin!, member!, left!, kicked!]) await must(owner!.client, 'room', { id: room, action: 'invite', user: u.id });
+  await must(owner!.client, 'room', { id: room, action: 'role', user: admin!.id, role: 'admin' });
+  await must(left!.client, 'room', { id: room, action: 'leave' });
+  await must(owner!.client, 'room', { id: room, action: 'kick', user: kicked!.id });
+  const dmReply = await blocker!.client.request('dm', { user: blocked!.id });
+  const dm = dmReply.params.conv as string;
+  await must(blocker!.client, 'dm', { conv: dm, blocked: true });
+  const blockedUsersRoom = (await must(blocked!.client, 'room', { id: 'new', action: 'create', desc: { public: { fn: 'His' } } }, 201)).params.conv as string;
+  return {
+    room,
+    dm,
+    blockedUsersRoom,
+    people: { owner: owner!, admin: admin!, member: member!, left: left!, kicked: kicked!, stranger: stranger!, blocker: blocker!, blocked: blocked! },
+    anonymous: await s.connect(),
+    async post(conv, from) {
+      return (await must(from.client, 'send', { conv, content: { v: 1, text: 'post' } }, 202)).params.seq as number;
+    },
+    async newMember() {
+      const p = await make();
+      await must(owner!.client, 'room', { id: room, action: 'invite', user: p.id });
+      return p;
+    },
+    newUser: make,
+  };
+}
+
+/** Sends one request as `actor` and returns what came back: a code with its text, or `silent`. */
+async function answer(w: World, actor: Actor, op: string, body: Record<string, unknown>): Promise<Expect> {
+  const client = actor === 'signed-out' ? w.anonymous : w.people[actor].client;
+  if (op !== 'typing') {
+    const r = await client.request(op, body);
+    return [r.code, r.text];
+  }
+  // A session's frames are answered in order: no reply to `typing` before the next request's reply means none at all.
+  const marker = `after-typing-${Math.random().toString(36).slice(2)}`;
+  client.send({ id: marker, typing: body });
+  const next = await client.request('hi', { ver: '0.1.0' });
+  const early = client.frames.find((f) => f.ctrl?.id === marker);
+  assert.ok(next.code === 200);
+  return early ? [early.ctrl.code, early.ctrl.text] : 'silent';
+}
+
+function matches(expected: Expect, got: Expect): boolean {
+  if (expected === 'silent' || got === 'silent') return expected === got;
+  const [code, txt] = got as readonly [number, string];
+  if (typeof expected === 'number') return expected === code;
+  return expected[0] === code && expected[1] === txt;
+}
+
+test('every op has rows in the authorization matrix', () => {
+  const covered = new Set(MATRIX.map((r) => r.op));
+  assert.deepEqual(
+    OP_NAMES.filter((op) => !covered.has(op)),
+    [],
+    'ops without rows',
+  );
+});
+
+test('docs/authorization.md shows the matrix as it is tested', () => {
+  const doc = readFileSync(path.join(path.dirname(new URL(import.meta.url).pathname), '../../docs/authorization.md'), 'utf8');
+  assert.ok(
+    doc.includes(renderTable()),
+    'the table in docs/authorization.md differs from test/integration/authorization-matrix.ts (print renderTable() and paste it)',
+  );
+});
+
+for (const backend of backends()) {
+  test(`[${backend}] authorization matrix: every op, every relationship, the documented answer`, async () => {
+    const s = await startServer(backend, { frameRate: 1000 });
+    try {
+      const w = await buildWorld(s);
+      const wrong: string[] = [];
+      const rows = [...MATRIX.filter((r) => !r.last), ...MATRIX.filter((r) => r.last)];
+      for (const row of rows) {
+        for (const [actor, expected] of Object.entries(row.expect) as [Actor, Expect][]) {
+          const person = actor === 'signed-out' ? w.people.stranger : w.people[actor];
+          const body = await row.request(w, person);
+          const got = await answer(w, actor, row.op, body);
+          if (!matches(expected, got)) wrong.push(`${row.op} (${row.what}) as ${actor}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(got)}`);
+        }
+      }
+      assert.deepEqual(wrong, []);
+    } finally {
+      await s.close();
+    }
+  });
+}

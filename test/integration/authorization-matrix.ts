@@ -1,0 +1,195 @@
+// The authorization matrix: for every op (and sub-action), every relationship
+// an actor can stand in to the conversation or person it targets, and the
+// answer the server must give. test/integration/authorization-matrix.test.ts
+// runs it on every database; docs/authorization.md is this table in prose
+// form and a test keeps the two equal.
+import type { OpName } from '../../src/protocol/op-names.js';
+import type { TestClient } from '../helpers/client.js';
+
+/** Relationships to a room (`owner` … `stranger`), to a DM (`blocker`, `blocked`) or to the server (`signed-out`). */
+export const ROOM_ACTORS = ['owner', 'admin', 'member', 'left', 'kicked', 'stranger'] as const;
+export const DM_ACTORS = ['blocker', 'blocked', 'stranger'] as const;
+export type Actor = (typeof ROOM_ACTORS)[number] | (typeof DM_ACTORS)[number] | 'signed-out';
+
+/** A ctrl code, a code with its text, or `silent` (an op that never answers on success, such as `typing`). */
+export type Expect = number | readonly [number, string] | 'silent';
+
+export interface Person {
+  id: string;
+  client: TestClient;
+}
+
+/** The world every row is run in; helpers make fresh targets so rows do not disturb each other. */
+export interface World {
+  room: string;
+  dm: string;
+  people: Record<Exclude<Actor, 'signed-out'>, Person>;
+  /** A socket that never logged in. */
+  anonymous: TestClient;
+  /** A room owned by the blocked user (for inviting the blocker). */
+  blockedUsersRoom: string;
+  /** A new message in `conv` from `from`; its seq. */
+  post(conv: string, from: Person): Promise<number>;
+  /** A new user who is a member of the room (a target for kick and role). */
+  newMember(): Promise<Person>;
+  /** A new user in no conversation. */
+  newUser(): Promise<Person>;
+}
+
+export interface Row {
+  op: OpName;
+  /** Sub-action or variant, shown in the table. */
+  what: string;
+  /** Builds the request for one actor (may create fresh targets). */
+  request(w: World, actor: Person): Promise<Record<string, unknown>>;
+  expect: Partial<Record<Actor, Expect>>;
+  /** Changes the actor's own relationship (leaving): run after every other row. */
+  last?: boolean;
+}
+
+const NOT_MEMBER = [403, 'not a member'] as const;
+const NOT_YOURS = [403, 'not your message'] as const;
+const SIGNED_OUT = [401, 'authentication required'] as const;
+const text = { v: 1, text: 'hello' };
+
+/** Members of the room may; anyone outside it (never in, left, kicked) gets `403 not a member`. */
+const roomMembers = (ok: Expect) => ({ owner: ok, admin: ok, member: ok, left: NOT_MEMBER, kicked: NOT_MEMBER, stranger: NOT_MEMBER });
+/** Owner and admins may; members get `denied`; outsiders `403 not a member`. */
+const roomManagers = (ok: Expect, denied: Expect) => ({ owner: ok, admin: ok, member: denied, left: NOT_MEMBER, kicked: NOT_MEMBER, stranger: NOT_MEMBER });
+/** Only the author (here the owner, who posted) may; other members get `403 not your message`. */
+const authorOnly = (ok: Expect) => ({ owner: ok, admin: NOT_YOURS, member: NOT_YOURS, left: NOT_MEMBER, kicked: NOT_MEMBER, stranger: NOT_MEMBER });
+
+export const MATRIX: Row[] = [
+  // --- before login ---------------------------------------------------------------------------------------------
+  { op: 'hi', what: 'handshake', request: async () => ({ ver: '0.1.0' }), expect: { 'signed-out': 200, member: 200 } },
+  { op: 'login', what: 'wrong password', request: async (w) => ({ scheme: 'basic', secret: basicOf(w.people.member.id) }), expect: { 'signed-out': 401 } },
+  { op: 'acc', what: 'update own account', request: async () => ({ user: 'me', lang: 'en' }), expect: { 'signed-out': SIGNED_OUT, member: 200 } },
+
+  // --- a room ---------------------------------------------------------------------------------------------------
+  { op: 'send', what: 'message to the room', request: async (w) => ({ conv: w.room, content: text }), expect: roomMembers(202) },
+  { op: 'get', what: 'messages', request: async (w) => ({ what: 'messages', conv: w.room }), expect: roomMembers(200) },
+  { op: 'get', what: 'conversation', request: async (w) => ({ what: 'conversation', conv: w.room }), expect: roomMembers(200) },
+  { op: 'get', what: 'members', request: async (w) => ({ what: 'members', conv: w.room }), expect: roomMembers(200) },
+  { op: 'get', what: 'receipts', request: async (w) => ({ what: 'receipts', conv: w.room }), expect: roomMembers(200) },
+  {
+    op: 'edit',
+    what: "the owner's message",
+    request: async (w) => ({ conv: w.room, seq: await w.post(w.room, w.people.owner), content: text }),
+    expect: authorOnly(200),
+  },
+  { op: 'unsend', what: "the owner's message", request: async (w) => ({ conv: w.room, seq: await w.post(w.room, w.people.owner) }), expect: authorOnly(200) },
+  {
+    op: 'delete',
+    what: "the owner's message, for everyone",
+    request: async (w) => ({ conv: w.room, seq: await w.post(w.room, w.people.owner), forEveryone: true }),
+    expect: authorOnly(200),
+  },
+  { op: 'delete', what: 'a message, for me', request: async (w) => ({ conv: w.room, seq: await w.post(w.room, w.people.owner) }), expect: roomMembers(200) },
+  {
+    op: 'react',
+    what: "the owner's message",
+    request: async (w) => ({ conv: w.room, seq: await w.post(w.room, w.people.owner), emoji: '👍' }),
+    expect: roomMembers(200),
+  },
+  {
+    op: 'typing',
+    what: 'in the room',
+    request: async (w) => ({ conv: w.room }),
+    expect: { ...roomMembers('silent'), left: 'silent', kicked: 'silent', stranger: 'silent' },
+  },
+  { op: 'read', what: 'a message', request: async (w) => ({ conv: w.room, seq: await w.post(w.room, w.people.owner) }), expect: roomMembers(200) },
+  { op: 'recv', what: 'a message', request: async (w) => ({ conv: w.room, seq: await w.post(w.room, w.people.owner) }), expect: roomMembers(200) },
+  {
+    op: 'clear',
+    what: 'the room history, for me',
+    request: async (w) => ({ conv: w.room, seq: await w.post(w.room, w.people.owner) }),
+    expect: roomMembers(200),
+  },
+  {
+    op: 'pin',
+    what: 'a message',
+    request: async (w) => ({ conv: w.room, seq: await w.post(w.room, w.people.owner) }),
+    expect: roomManagers(200, [403, 'only owner or admin can pin']),
+  },
+  { op: 'dm', what: 'mute the room', request: async (w) => ({ conv: w.room, muted: true }), expect: roomMembers(200) },
+  {
+    op: 'room',
+    what: 'update',
+    request: async (w) => ({ id: w.room, action: 'update', desc: { public: { fn: 'Room' } } }),
+    expect: roomManagers(200, [403, 'only owner or admin can update']),
+  },
+  {
+    op: 'room',
+    what: 'invite a new user',
+    request: async (w) => ({ id: w.room, action: 'invite', user: (await w.newUser()).id }),
+    expect: roomManagers(200, [403, 'only owner or admin can invite']),
+  },
+  {
+    op: 'room',
+    what: 'kick a member',
+    request: async (w) => ({ id: w.room, action: 'kick', user: (await w.newMember()).id }),
+    expect: roomManagers(200, [403, 'only owner or admin can kick']),
+  },
+  {
+    op: 'room',
+    what: 'kick the owner',
+    request: async (w) => ({ id: w.room, action: 'kick', user: w.people.owner.id }),
+    expect: { ...roomManagers([403, 'cannot kick owner'], [403, 'only owner or admin can kick']), owner: [403, 'cannot kick owner'] },
+  },
+  {
+    op: 'room',
+    what: 'make a member admin',
+    request: async (w) => ({ id: w.room, action: 'role', user: (await w.newMember()).id, role: 'admin' }),
+    expect: { ...roomManagers(200, [403, 'only owner can change roles']), admin: [403, 'only owner can change roles'] },
+  },
+  {
+    op: 'room',
+    what: 'create',
+    request: async () => ({ id: 'new', action: 'create', desc: { public: { fn: 'Mine' } } }),
+    expect: { member: 201, 'signed-out': SIGNED_OUT },
+  },
+  {
+    op: 'room',
+    what: 'leave',
+    request: async (w) => ({ id: w.room, action: 'leave' }),
+    expect: { owner: [403, 'owner cannot leave room'], admin: 200, member: 200, left: NOT_MEMBER, kicked: NOT_MEMBER, stranger: NOT_MEMBER },
+    last: true,
+  },
+
+  // --- a DM where `blocker` blocked `blocked` -------------------------------------------------------------------
+  {
+    op: 'send',
+    what: 'message in the DM',
+    request: async (w) => ({ conv: w.dm, content: text }),
+    expect: { blocker: 202, blocked: [403, 'blocked'], stranger: NOT_MEMBER },
+  },
+  { op: 'get', what: 'DM history', request: async (w) => ({ what: 'messages', conv: w.dm }), expect: { blocker: 200, blocked: 200, stranger: NOT_MEMBER } },
+  { op: 'dm', what: 'open the DM with the other', request: async (w, a) => ({ user: other(w, a).id }), expect: { blocker: 200, blocked: 200 } },
+  { op: 'get', what: 'the other user', request: async (w, a) => ({ what: 'user', user: other(w, a).id }), expect: { blocker: 200, blocked: 200 } },
+
+  // --- the person and the account -------------------------------------------------------------------------------
+  { op: 'search', what: 'users by name', request: async () => ({ query: 'user' }), expect: { member: 200, 'signed-out': SIGNED_OUT } },
+  { op: 'contact', what: 'add a user', request: async (w) => ({ add: (await w.newUser()).id }), expect: { member: 200, 'signed-out': SIGNED_OUT } },
+  { op: 'invite', what: 'list own invites', request: async () => ({ list: true }), expect: { member: 200, 'signed-out': SIGNED_OUT } },
+  { op: 'get', what: 'own contacts', request: async () => ({ what: 'contacts' }), expect: { member: 200, 'signed-out': SIGNED_OUT } },
+  { op: 'get', what: 'own conversations', request: async () => ({ what: 'conversations' }), expect: { member: 200, 'signed-out': SIGNED_OUT } },
+  { op: 'get', what: 'own mentions', request: async () => ({ what: 'mentions' }), expect: { member: 200, 'signed-out': SIGNED_OUT } },
+];
+
+/** The other participant of the DM. */
+function other(w: World, a: Person): Person {
+  return a.id === w.people.blocker.id ? w.people.blocked : w.people.blocker;
+}
+
+function basicOf(id: string): string {
+  return Buffer.from(`no-such-name-${id.slice(0, 8)}:wrong`).toString('base64');
+}
+
+/** The table of docs/authorization.md, rendered from the matrix. */
+export function renderTable(): string {
+  const actors: Actor[] = [...ROOM_ACTORS, 'blocker', 'blocked', 'signed-out'];
+  const cell = (e: Expect | undefined) => (e === undefined ? '' : e === 'silent' ? 'no reply' : typeof e === 'number' ? String(e) : `${e[0]} ${e[1]}`);
+  const lines = [`| op | what | ${actors.join(' | ')} |`, `|---|---|${actors.map(() => '---|').join('')}`];
+  for (const r of MATRIX) lines.push(`| \`${r.op}\` | ${r.what} | ${actors.map((a) => cell(r.expect[a])).join(' | ')} |`);
+  return lines.join('\n');
+}

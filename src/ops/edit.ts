@@ -1,6 +1,7 @@
 import { checkContent } from '../content/irido.js';
 import { broadcast } from '../domain/fanout.js';
 import { ownMessage } from './shared/message-lookup.js';
+import { requireReadableFiles } from './shared/file-refs.js';
 import { EDIT_WINDOW_MS, MAX_EDITS, editCount, editedHead } from '../protocol/message-head.js';
 import { fail } from '../protocol/errors.js';
 import { infoFrame } from '../protocol/frames.js';
@@ -30,6 +31,7 @@ export const edit: UserOp<EditBody> = {
     if (editCount(msg.head) >= MAX_EDITS) fail('maxEditsReached');
     const checked = checkContent(body.content);
     if (!checked.ok) fail('invalidContent', checked.error);
+    await requireReadableFiles(ctx, checked.fileRefs);
 
     const sealed = sealContent(deps, ctx.log, body.content);
     const editedAt = formatTs(now);

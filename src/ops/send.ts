@@ -1,6 +1,7 @@
 import { checkContent } from '../content/irido.js';
 import { broadcast } from '../domain/fanout.js';
 import { convIdOrFail } from './shared/guards.js';
+import { requireReadableFiles } from './shared/file-refs.js';
 import { ALLOWED_TTLS, sendHead } from '../protocol/message-head.js';
 import { fail } from '../protocol/errors.js';
 import { dataFrame } from '../protocol/frames.js';
@@ -33,6 +34,8 @@ export const send: UserOp<SendBody> = {
     const ttl = viewOnce && body.viewOnceTTL !== undefined && body.viewOnceTTL !== 0 ? body.viewOnceTTL : undefined;
     if (ttl !== undefined && !ALLOWED_TTLS.includes(ttl)) fail('invalidViewOnceTtl');
     const nonce = body.nonce ? body.nonce : null;
+    // Before the insert, like the member check: a send racing the end of the sender's access cites only what she could read an instant earlier.
+    await requireReadableFiles(ctx, checked.fileRefs);
     const head = sendHead({ replyTo: body.replyTo, viewOnce, viewOnceTtl: ttl, mentions: checked.mentions });
     const sealed = sealContent(deps, ctx.log, body.content);
 

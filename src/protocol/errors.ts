@@ -106,6 +106,8 @@ export const Errors = {
   conversationNotFound: [404, 'conversation not found'],
   blocked: [403, 'blocked'],
   invalidViewOnceTtl: [400, 'invalid view-once TTL'],
+  /** Added: `send`/`edit` citing a file (`media[].ref`) the sender may not read, or that does not exist. */
+  fileNotFound: [404, 'file not found'],
   encryptionFailed: [500, 'encryption failed'],
   sendFailed: [500, 'failed to send'],
   // get (§3.8)

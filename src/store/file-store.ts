@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from './database.js';
 
 export type FileStatus = 'pending' | 'ready' | 'failed';
@@ -113,22 +114,55 @@ export class FileStore {
 
   /**
    * True when `userId` uploaded the file, or is an active member of a
-   * conversation holding a non-deleted message that references it.
+   * conversation holding a live message that references it and has not
+   * expired for them (view-once or disappearing, by flag or by time).
    */
-  async canRead(file: FileRecord, userId: string): Promise<boolean> {
+  async canRead(file: FileRecord, userId: string, now: Date = new Date()): Promise<boolean> {
     if (file.uploaderId === userId) return true;
-    const hit = await this.db.kysely
-      .selectFrom('message_files as mf')
-      .innerJoin('messages as m', (j) => j.onRef('m.id', '=', 'mf.message_id').onRef('m.conversation_id', '=', 'mf.conversation_id'))
-      .innerJoin('members as mb', 'mb.conversation_id', 'mf.conversation_id')
-      .select('mf.message_id')
-      .where('mf.file_id', '=', file.id)
-      .where('m.deleted_at', 'is', null)
-      .where('mb.user_id', '=', userId)
-      .where('mb.deleted_at', 'is', null)
-      .limit(1)
-      .executeTakeFirst();
-    return hit !== undefined;
+    return (await this.readableBy(userId, [file.id], now)).has(file.id);
+  }
+
+  /**
+   * Which of `ids` (canonical UUIDs) exist and may be read by `userId`, by the
+   * rule of `canRead`, in one indexed query. Missing and unreadable ids are
+   * both simply absent from the answer.
+   */
+  async readableBy(userId: string, ids: readonly string[], now: Date = new Date()): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.db.kysely
+      .selectFrom('files as f')
+      .select('f.id')
+      .where('f.id', 'in', [...ids])
+      .where('f.deleted_at', 'is', null)
+      .where((eb) =>
+        eb.or([
+          eb('f.uploader_id', '=', userId),
+          eb.exists(
+            eb
+              .selectFrom('message_files as mf')
+              .innerJoin('messages as m', (j) => j.onRef('m.id', '=', 'mf.message_id').onRef('m.conversation_id', '=', 'mf.conversation_id'))
+              .innerJoin('members as mb', (j) => j.onRef('mb.conversation_id', '=', 'mf.conversation_id').on('mb.user_id', '=', userId))
+              .select(sql.lit(1).as('x'))
+              .whereRef('mf.file_id', '=', 'f.id')
+              .where('m.deleted_at', 'is', null)
+              .where('mb.deleted_at', 'is', null)
+              .where((m) =>
+                m.not(
+                  m.exists(
+                    m
+                      .selectFrom('message_reads as r')
+                      .select(sql.lit(1).as('y'))
+                      .whereRef('r.message_id', '=', 'm.id')
+                      .where('r.user_id', '=', userId)
+                      .where((r) => r.or([r('r.expired', '=', true), r('r.expires_at', '<=', now)])),
+                  ),
+                ),
+              ),
+          ),
+        ]),
+      )
+      .execute();
+    return new Set(rows.map((r) => r.id));
   }
 
   async metadata(id: string): Promise<MediaMetadata | null> {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { backends, startServer, type TestServer } from '../helpers/server.js';
 import { decodeContent, dmBetween, removeMember, roomWith, setBlocked } from '../helpers/conversations.js';
+import { upload } from './files-support.js';
 
 async function withServer(backend: Parameters<typeof startServer>[0], fn: (s: TestServer) => Promise<void>): Promise<void> {
   const s = await startServer(backend);
@@ -169,7 +170,9 @@ for (const backend of backends()) {
       const dana = await s.user();
       const eli = await s.user();
       const conv = await dmBetween(s, dana, eli);
-      const content = { v: 1, text: 'the secret plan ☂', media: [{ type: 'file', ref: randomUUID(), name: 'plan.pdf', size: 10 }] };
+      // The cited file must be one the sender can read: her own upload.
+      const plan = (await upload(s, dana.token, Buffer.from('the plan'), { name: 'plan.pdf' })).json!;
+      const content = { v: 1, text: 'the secret plan ☂', media: [{ type: 'file', ref: plan.id, name: 'plan.pdf', size: 10 }] };
       const r = await dana.client.request('send', { conv, content });
       const row = await s.app.deps.stores.db.kysely
         .selectFrom('messages')

@@ -144,6 +144,39 @@ storeSuite('file store', (get) => {
     assert.equal(await stores.files.canRead(two, member), true);
   });
 
+  test('readableBy answers, in one call, which ids a user may read; unknown ids are simply absent', async () => {
+    const { stores, db } = get();
+    const room = await insertRoom(db, 2);
+    const [sender, member] = room.ids as [string, string];
+    const [stranger] = (await insertUsers(db, 1)) as [string];
+    const cited = (await stores.files.create(upload(sender))).file;
+    const uncited = (await stores.files.create(upload(sender))).file;
+    const own = (await stores.files.create(upload(member))).file;
+    const unknown = randomUUID();
+    await stores.sends.insert(newMessage(room.conv, sender, { fileRefs: [cited.id] }), () => {});
+    const ids = [cited.id, uncited.id, own.id, unknown];
+    assert.deepEqual([...(await stores.files.readableBy(member, ids))].sort(), [cited.id, own.id].sort());
+    assert.deepEqual([...(await stores.files.readableBy(sender, ids))].sort(), [cited.id, uncited.id].sort());
+    assert.deepEqual([...(await stores.files.readableBy(stranger, ids))], []);
+    assert.deepEqual([...(await stores.files.readableBy(member, []))], []);
+  });
+
+  test('canRead ends for a reader whose copy expired (by time or by the sweep); the sender keeps it', async () => {
+    const { stores, db } = get();
+    const room = await insertRoom(db, 3);
+    const [sender, early, late] = room.ids as [string, string, string];
+    const f = (await stores.files.create(upload(sender))).file;
+    await stores.sends.insert(newMessage(room.conv, sender, { fileRefs: [f.id], viewOnce: true }), () => {});
+    const readAt = new Date(Date.now() - 60_000);
+    await stores.receipts.markRead(room.conv, early, 1, { readAt, conversationTtl: null });
+    assert.equal(await stores.files.canRead(f, early, new Date(readAt.getTime() + 5_000)), true, 'inside the view-once time');
+    assert.equal(await stores.files.canRead(f, early), false, 'expires_at passed, before any sweep');
+    assert.equal((await stores.receipts.expireDue(new Date(), 10)).length, 1);
+    assert.equal(await stores.files.canRead(f, early, readAt), false, 'flagged expired by the sweep');
+    assert.equal(await stores.files.canRead(f, late), true, 'a reader who has not read it yet');
+    assert.equal(await stores.files.canRead(f, sender), true);
+  });
+
   test('claimStalePending hands each stale pending file to one caller', async () => {
     const {
       stores: { files },

@@ -5,12 +5,13 @@ import path from 'node:path';
 import { OP_NAMES } from '../../src/protocol/op-names.js';
 import { backends, startServer, type TestServer } from '../helpers/server.js';
 import type { TestClient } from '../helpers/client.js';
-import { MATRIX, renderTable, type Actor, type Expect, type Person, type World } from './authorization-matrix.js';
+import { HTTP_ROUTES, isHttpRow, MATRIX, renderTable, type Actor, type Expect, type Person, type Row, type World } from './authorization-matrix.js';
+import { images, mediaMessage, upload, waitProcessed } from './files-support.js';
 
 async function buildWorld(s: TestServer): Promise<World> {
   const make = async (): Promise<Person> => {
     const u = await s.user();
-    return { id: u.id, client: u.client };
+    return { id: u.id, client: u.client, token: u.token };
   };
   const [owner, admin, member, left, kicked, stranger, blocker, blocked] = await Promise.all(Array.from({ length: 8 }, make));
   const must = async (c: TestClient, op: string, body: unknown, code = 200) => {
@@ -26,11 +27,17 @@ async function buildWorld(s: TestServer): Promise<World> {
   const dmReply = await blocker!.client.request('dm', { user: blocked!.id });
   const dm = dmReply.params.conv as string;
   await must(blocker!.client, 'dm', { conv: dm, blocked: true });
+  const png = await upload(s, owner!.token, await images.png(), { type: 'image/png', name: 'photo.png' });
+  assert.equal(png.status, 201);
+  const roomFile = png.json!.id;
+  await waitProcessed(s, owner!.token, roomFile);
+  await must(owner!.client, 'send', { conv: room, content: mediaMessage(roomFile, 'image/png', png.json!.size) }, 202);
   const blockedUsersRoom = (await must(blocked!.client, 'room', { id: 'new', action: 'create', desc: { public: { fn: 'His' } } }, 201)).params.conv as string;
   return {
     room,
     dm,
     blockedUsersRoom,
+    roomFile,
     people: { owner: owner!, admin: admin!, member: member!, left: left!, kicked: kicked!, stranger: stranger!, blocker: blocker!, blocked: blocked! },
     anonymous: await s.connect(),
     async post(conv, from) {
@@ -46,7 +53,17 @@ async function buildWorld(s: TestServer): Promise<World> {
 }
 
 /** Sends one request as `actor` and returns what came back: a code with its text, or `silent`. */
-async function answer(w: World, actor: Actor, op: string, body: Record<string, unknown>): Promise<Expect> {
+async function answer(s: TestServer, w: World, actor: Actor, row: Row): Promise<Expect> {
+  const person = actor === 'signed-out' ? w.people.stranger : w.people[actor];
+  if (isHttpRow(row)) {
+    const req = await row.request(w, person);
+    const headers: Record<string, string> = actor === 'signed-out' ? {} : { authorization: `Bearer ${person.token}` };
+    const res = await fetch(`${s.httpUrl}${req.path}`, { method: row.op.split(' ')[0], headers, ...(req.body ? { body: req.body } : {}) });
+    await res.arrayBuffer();
+    return [res.status, ''];
+  }
+  const op = row.op;
+  const body = await row.request(w, person);
   const client = actor === 'signed-out' ? w.anonymous : w.people[actor].client;
   if (op !== 'typing') {
     const r = await client.request(op, body);
@@ -68,12 +85,12 @@ function matches(expected: Expect, got: Expect): boolean {
   return expected[0] === code && expected[1] === txt;
 }
 
-test('every op has rows in the authorization matrix', () => {
-  const covered = new Set(MATRIX.map((r) => r.op));
+test('every op and every HTTP route has rows in the authorization matrix', () => {
+  const covered = new Set<string>(MATRIX.map((r) => r.op));
   assert.deepEqual(
-    OP_NAMES.filter((op) => !covered.has(op)),
+    [...OP_NAMES, ...HTTP_ROUTES].filter((op) => !covered.has(op)),
     [],
-    'ops without rows',
+    'ops and routes without rows',
   );
 });
 
@@ -94,9 +111,7 @@ for (const backend of backends()) {
       const rows = [...MATRIX.filter((r) => !r.last), ...MATRIX.filter((r) => r.last)];
       for (const row of rows) {
         for (const [actor, expected] of Object.entries(row.expect) as [Actor, Expect][]) {
-          const person = actor === 'signed-out' ? w.people.stranger : w.people[actor];
-          const body = await row.request(w, person);
-          const got = await answer(w, actor, row.op, body);
+          const got = await answer(s, w, actor, row);
           if (!matches(expected, got)) wrong.push(`${row.op} (${row.what}) as ${actor}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(got)}`);
         }
       }

@@ -17,6 +17,23 @@ export type Expect = number | readonly [number, string] | 'silent';
 export interface Person {
   id: string;
   client: TestClient;
+  token: string;
+}
+
+/** HTTP routes in the matrix; their requests carry the actor's token (none when signed out). */
+export const HTTP_ROUTES = [
+  'GET /v0/file/{id}',
+  'GET /v0/file/{id}/thumb',
+  'POST /v0/file/upload',
+  'GET /health',
+  'GET /metrics',
+  'GET /verify-email',
+] as const;
+export type HttpRoute = (typeof HTTP_ROUTES)[number];
+
+export interface HttpRequest {
+  path: string;
+  body?: FormData;
 }
 
 /** The world every row is run in; helpers make fresh targets so rows do not disturb each other. */
@@ -28,6 +45,8 @@ export interface World {
   anonymous: TestClient;
   /** A room owned by the blocked user (for inviting the blocker). */
   blockedUsersRoom: string;
+  /** An image the owner uploaded and sent in the room. */
+  roomFile: string;
   /** A new message in `conv` from `from`; its seq. */
   post(conv: string, from: Person): Promise<number>;
   /** A new user who is a member of the room (a target for kick and role). */
@@ -36,15 +55,29 @@ export interface World {
   newUser(): Promise<Person>;
 }
 
-export interface Row {
-  op: OpName;
+interface RowBase {
   /** Sub-action or variant, shown in the table. */
   what: string;
-  /** Builds the request for one actor (may create fresh targets). */
-  request(w: World, actor: Person): Promise<Record<string, unknown>>;
   expect: Partial<Record<Actor, Expect>>;
   /** Changes the actor's own relationship (leaving): run after every other row. */
   last?: boolean;
+}
+
+export interface OpRow extends RowBase {
+  op: OpName;
+  /** Builds the request for one actor (may create fresh targets). */
+  request(w: World, actor: Person): Promise<Record<string, unknown>>;
+}
+
+export interface HttpRow extends RowBase {
+  op: HttpRoute;
+  request(w: World, actor: Person): Promise<HttpRequest>;
+}
+
+export type Row = OpRow | HttpRow;
+
+export function isHttpRow(r: Row): r is HttpRow {
+  return (HTTP_ROUTES as readonly string[]).includes(r.op);
 }
 
 const NOT_MEMBER = [403, 'not a member'] as const;
@@ -174,7 +207,47 @@ export const MATRIX: Row[] = [
   { op: 'get', what: 'own contacts', request: async () => ({ what: 'contacts' }), expect: { member: 200, 'signed-out': SIGNED_OUT } },
   { op: 'get', what: 'own conversations', request: async () => ({ what: 'conversations' }), expect: { member: 200, 'signed-out': SIGNED_OUT } },
   { op: 'get', what: 'own mentions', request: async () => ({ what: 'mentions' }), expect: { member: 200, 'signed-out': SIGNED_OUT } },
+
+  // --- HTTP routes (a token in the Authorization header; none when signed out) ----------------------------------
+  {
+    op: 'GET /v0/file/{id}',
+    what: 'a file sent in the room',
+    request: async (w) => ({ path: `/v0/file/${w.roomFile}` }),
+    expect: { ...roomFileAccess(200), 'signed-out': 401 },
+  },
+  {
+    op: 'GET /v0/file/{id}/thumb',
+    what: 'its thumbnail',
+    request: async (w) => ({ path: `/v0/file/${w.roomFile}/thumb` }),
+    expect: { ...roomFileAccess(200), 'signed-out': 401 },
+  },
+  {
+    op: 'GET /v0/file/{id}',
+    what: 'an unknown file id',
+    request: async () => ({ path: '/v0/file/00000000-0000-4000-8000-000000000000' }),
+    expect: { member: 404, 'signed-out': 401 },
+  },
+  {
+    op: 'POST /v0/file/upload',
+    what: 'a small file',
+    request: async () => ({ path: '/v0/file/upload', body: smallFile() }),
+    expect: { member: 201, 'signed-out': 401 },
+  },
+  { op: 'GET /health', what: 'node status', request: async () => ({ path: '/health' }), expect: { 'signed-out': 200 } },
+  { op: 'GET /metrics', what: 'Prometheus metrics', request: async () => ({ path: '/metrics' }), expect: { 'signed-out': 200 } },
+  { op: 'GET /verify-email', what: 'an unknown token', request: async () => ({ path: '/verify-email?token=unknown' }), expect: { 'signed-out': 400 } },
 ];
+
+/** Files follow the conversation: its members may download, anyone outside it gets the same 404 as for an unknown id. */
+function roomFileAccess(ok: Expect) {
+  return { owner: ok, admin: ok, member: ok, left: 404, kicked: 404, stranger: 404 };
+}
+
+function smallFile(): FormData {
+  const form = new FormData();
+  form.append('file', new Blob([Buffer.from('hello')], { type: 'text/plain' }), 'hello.txt');
+  return form;
+}
 
 /** The other participant of the DM. */
 function other(w: World, a: Person): Person {

@@ -2,7 +2,7 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { ctrlFrame } from '../protocol/frames.js';
 import { Errors, type ErrorName } from '../protocol/errors.js';
 import { OpError } from '../protocol/op-error.js';
-import { frameText, parseEnvelope, salvageId } from '../protocol/envelope.js';
+import { frameText, parseEnvelope, requestId } from '../protocol/envelope.js';
 import { OP_NAMES, type OpName } from '../protocol/op-names.js';
 import type { Deps } from '../runtime/deps.js';
 import type { DispatchSession, OpDefinition, OpResult, UserOpContext } from './op.js';
@@ -48,7 +48,7 @@ export class Dispatcher {
 
   rejectFrame(session: DispatchSession, raw: Buffer | string): void {
     const text = frameText(raw);
-    this.#reply(session, text === null ? undefined : salvageId(text), 'rateLimited');
+    this.#reply(session, text === null ? undefined : requestId(text), 'rateLimited');
     this.deps.metrics.rejected('rate');
   }
 

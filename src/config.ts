@@ -118,8 +118,8 @@ function readBool(src: Source, name: string, def: boolean): boolean {
  * otherwise a comma-separated list of addresses, CIDRs or `loopback`/`linklocal`/`uniquelocal`.
  * `true` would believe whatever the client writes into X-Forwarded-For, so it is refused.
  */
-function readTrustProxy(src: Source): TrustProxy {
-  const raw = (src.MVCHAT_TRUST_PROXY ?? '').trim();
+function readTrustProxy(value: string | undefined): TrustProxy {
+  const raw = (value ?? '').trim();
   const lower = raw.toLowerCase();
   if (['', 'false', 'no', 'off'].includes(lower)) return false;
   if (['true', 'yes', 'on'].includes(lower)) {
@@ -229,7 +229,7 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Config>
     emailVerification: readBool(src, 'MVCHAT_EMAIL_VERIFICATION', false),
     workers,
     compression: readBool(src, 'MVCHAT_COMPRESSION', false),
-    trustProxy: readTrustProxy(src),
+    trustProxy: readTrustProxy(src.MVCHAT_TRUST_PROXY),
     ...overrides,
   };
   return config;

@@ -80,7 +80,11 @@ test('MVCHAT_TRUST_PROXY takes a hop count or proxy addresses; "true" is refused
     );
   }
   for (const v of ['proxy.example', '10.0.0.0/99', '300.1.2.3']) {
-    assert.throws(() => trust(v), (e: Error) => e instanceof ConfigError && /MVCHAT_TRUST_PROXY/.test(e.message), v);
+    assert.throws(
+      () => trust(v),
+      (e: Error) => e instanceof ConfigError && /MVCHAT_TRUST_PROXY/.test(e.message),
+      v,
+    );
   }
   const file = path.join(d, 'mvchat.yaml');
   writeFileSync(file, `data_dir: ${d}\ntrust_proxy:\n  - 10.1.0.0/16\n  - 2001:db8::/32\n`);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import pg from 'pg';
+import { verifyPassword } from '../../src/crypto/passwords.js';
 import { TestClient, basic } from '../helpers/client.js';
 import { backends, startServer, PASSWORD } from '../helpers/server.js';
 
@@ -39,7 +39,6 @@ for (const backend of backends()) {
       const c = await s.connect();
       assert.deepEqual(codeText(await c.request('login', { scheme: 'basic', secret: basic('owner01', PASSWORD) })), [429, 'too many attempts']);
       const auth = await s.app.deps.stores.accounts.findBasicAuthByUser(u.id);
-      const { verifyPassword } = await import('../../src/crypto/passwords.js');
       assert.equal(await verifyPassword(PASSWORD, auth!.secret), true, 'the password is unchanged');
       u.client.close();
       c.close();

@@ -45,6 +45,8 @@ export interface AppOptions {
   logger?: Logger;
   /** Cluster wiring (Redis) replaces the in-process bus and presence. */
   cluster?: ClusterWiring;
+  /** Handler deadline in ms (PROTOCOL §1.2: 30 s); tests shorten it to stall an op for real. */
+  handlerDeadlineMs?: number;
 }
 
 /** Builds the whole server from a config: store, bus, sessions, ops, HTTP. */
@@ -86,7 +88,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   };
 
   tasks.every('message-expiry', EXPIRY_SWEEP_MS, () => sweepExpiredReads(deps));
-  const dispatcher = new Dispatcher(OP_TABLE, deps);
+  const dispatcher = new Dispatcher(OP_TABLE, deps, { handlerDeadlineMs: options.handlerDeadlineMs });
   const lifecycle = new SessionLifecycle(registry, presence, presenceNotifier, tasks, log, metrics);
   const origins = new OriginPolicy(config.allowedOrigins);
   const gateway = new WsGateway(

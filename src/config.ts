@@ -4,6 +4,7 @@ import { decodeKey, generateKey } from './crypto/keys.js';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import proxyaddr from '@fastify/proxy-addr';
 
 /** One typed, validated configuration: defaults < YAML file (MVCHAT_CONFIG) < environment. */
 export interface Config {
@@ -45,9 +46,15 @@ export interface Config {
   workers: number;
   /** permessage-deflate for WebSocket (costs memory per connection). */
   compression: boolean;
-  /** Take the client address from X-Forwarded-For (behind a proxy). */
-  trustProxy: boolean;
+  /**
+   * Proxies in front of the server whose X-Forwarded-For entries are believed:
+   * `false` none (the socket address is the client), a hop count, or
+   * addresses/CIDRs. The client is the right-most entry not written by one of them.
+   */
+  trustProxy: TrustProxy;
 }
+
+export type TrustProxy = false | number | string[];
 
 type Source = Record<string, string | undefined>;
 
@@ -104,6 +111,39 @@ function readBool(src: Source, name: string, def: boolean): boolean {
   if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
   if (['0', 'false', 'no', 'off'].includes(raw)) return false;
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+/**
+ * MVCHAT_TRUST_PROXY: unset/false = no proxy; a whole number = that many proxy hops;
+ * otherwise a comma-separated list of addresses, CIDRs or `loopback`/`linklocal`/`uniquelocal`.
+ * `true` would believe whatever the client writes into X-Forwarded-For, so it is refused.
+ */
+function readTrustProxy(value: string | undefined): TrustProxy {
+  const raw = (value ?? '').trim();
+  const lower = raw.toLowerCase();
+  if (['', 'false', 'no', 'off'].includes(lower)) return false;
+  if (['true', 'yes', 'on'].includes(lower)) {
+    throw new ConfigError(
+      'MVCHAT_TRUST_PROXY=true would take the client address from the X-Forwarded-For entry the client writes itself; ' +
+        'set the number of proxies in front of mvchat (for example MVCHAT_TRUST_PROXY=1) or their addresses/CIDRs (for example MVCHAT_TRUST_PROXY=10.0.0.0/8,::1), or false for none',
+    );
+  }
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops > 64) throw new ConfigError(`MVCHAT_TRUST_PROXY must be a hop count between 0 and 64 or a list of addresses/CIDRs, got "${raw}"`);
+    return hops === 0 ? false : hops;
+  }
+  const list = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (list.length === 0) return false;
+  try {
+    proxyaddr.compile(list);
+  } catch (err) {
+    throw new ConfigError(`MVCHAT_TRUST_PROXY must be a hop count or a comma-separated list of addresses/CIDRs: ${(err as Error).message}`);
+  }
+  return list;
 }
 
 /** Decodes a base64 key setting; `sizes` lists exact byte lengths, or one negative number for "at least". */
@@ -189,7 +229,7 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Config>
     emailVerification: readBool(src, 'MVCHAT_EMAIL_VERIFICATION', false),
     workers,
     compression: readBool(src, 'MVCHAT_COMPRESSION', false),
-    trustProxy: readBool(src, 'MVCHAT_TRUST_PROXY', false),
+    trustProxy: readTrustProxy(src.MVCHAT_TRUST_PROXY),
     ...overrides,
   };
   return config;

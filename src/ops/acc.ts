@@ -113,7 +113,11 @@ async function updateMe(ctx: UserOpContext, body: AccBody) {
     if (Buffer.byteLength(newPassword) > MAX_PASSWORD_BYTES) fail('passwordTooLong');
     const auth = await accounts.findBasicAuthByUser(ctx.userId);
     if (!auth) fail('authRecordNotFound');
+    // The same limiter as login: the current password cannot be guessed here past the login budget.
+    const throttleKey = auth.username || ctx.userId;
+    if (!(await ctx.deps.authThrottle.passwordCheckAllowed(throttleKey, ctx.session.remoteAddress))) fail('tooManyAttempts');
     if (!(await verifyPassword(oldPassword, auth.secret))) fail('incorrectPassword');
+    await ctx.deps.authThrottle.passwordCorrect(throttleKey, ctx.session.remoteAddress);
     changes.passwordHash = await hashPassword(newPassword);
     params.passwordChanged = true;
   }

@@ -2,14 +2,20 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import { ctrlFrame } from '../protocol/frames.js';
 import { Errors, type ErrorName } from '../protocol/errors.js';
 import { OpError } from '../protocol/op-error.js';
-import { frameText, parseEnvelope, salvageId } from '../protocol/envelope.js';
+import { frameText, parseEnvelope, requestId } from '../protocol/envelope.js';
 import { OP_NAMES, type OpName } from '../protocol/op-names.js';
 import type { Deps } from '../runtime/deps.js';
 import type { DispatchSession, OpDefinition, OpResult, UserOpContext } from './op.js';
 import { dropNulls } from '../protocol/drop-nulls.js';
+import { CloseCode } from '../protocol/close-codes.js';
 
 /** Bound on one request's work (PROTOCOL §1.2 handler deadline). */
-const HANDLER_DEADLINE_MS = 30_000;
+export const HANDLER_DEADLINE_MS = 30_000;
+
+export interface DispatcherOptions {
+  /** The handler deadline; tests shorten it. */
+  handlerDeadlineMs?: number;
+}
 
 interface CompiledOp {
   def: OpDefinition;
@@ -33,11 +39,14 @@ export function checkOpTable(table: Record<OpName, OpDefinition>): void {
 /** Generic path of every frame: envelope, op lookup, rate cost, auth gate, schema, handler, reply. */
 export class Dispatcher {
   readonly #ops = new Map<OpName, CompiledOp>();
+  readonly #deadlineMs: number;
 
   constructor(
     table: Record<OpName, OpDefinition>,
     private readonly deps: Deps,
+    options: DispatcherOptions = {},
   ) {
+    this.#deadlineMs = options.handlerDeadlineMs ?? HANDLER_DEADLINE_MS;
     checkOpTable(table);
     const ajv = new Ajv({ allErrors: false, strict: false });
     for (const name of OP_NAMES) {
@@ -48,7 +57,7 @@ export class Dispatcher {
 
   rejectFrame(session: DispatchSession, raw: Buffer | string): void {
     const text = frameText(raw);
-    this.#reply(session, text === null ? undefined : salvageId(text), 'rateLimited');
+    this.#reply(session, text === null ? undefined : requestId(text), 'rateLimited');
     this.deps.metrics.rejected('rate');
   }
 
@@ -79,11 +88,18 @@ export class Dispatcher {
         session,
         deps: this.deps,
         userId: session.userId,
+        expired: false,
         get log() {
           return session.log;
         },
-      } as UserOpContext;
-      result = await withDeadline((def.handle as (c: UserOpContext, b: unknown) => Promise<OpResult>)(ctx, body));
+      } as Mutable<UserOpContext>;
+      result = await withDeadline((def.handle as (c: UserOpContext, b: unknown) => Promise<OpResult>)(ctx, body), this.#deadlineMs, () => {
+        // From here on the op may not change the session (bindUser, setClientInfo refuse it).
+        ctx.expired = true;
+        // It changed who the socket is before stalling, and its answer will be an error:
+        // close rather than leave a socket signed in that its client believes signed out.
+        if (session.userId !== ctx.userId) session.close(CloseCode.INTERNAL_ERROR);
+      });
     } catch (err) {
       if (err instanceof OpError) {
         this.deps.metrics.error(err.code);
@@ -113,10 +129,15 @@ export class Dispatcher {
   }
 }
 
-function withDeadline<T>(work: Promise<T>): Promise<T> {
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+function withDeadline<T>(work: Promise<T>, ms: number, expire: () => void): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('handler deadline exceeded')), HANDLER_DEADLINE_MS);
+    timer = setTimeout(() => {
+      expire();
+      reject(new Error('handler deadline exceeded'));
+    }, ms);
   });
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }

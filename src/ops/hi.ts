@@ -10,7 +10,7 @@ export const hi: PublicOp<HiBody> = {
   failure: 'internalError',
   schema: HiSchema,
   async handle(ctx, body) {
-    ctx.session.setClientInfo(body);
+    ctx.session.setClientInfo(body, ctx);
     return ok({ ver: '0.1.0', build: ctx.deps.config.build, sid: ctx.session.id });
   },
 };

@@ -29,14 +29,12 @@ async function basicLogin(ctx: OpContext, secret: string) {
   const { accounts } = ctx.deps.stores;
   const throttle = ctx.deps.authThrottle;
   const address = ctx.session.remoteAddress;
-  if (!(await throttle.loginAllowed(name, address))) fail('tooManyAttempts');
+  // Counted before the check, in one atomic step: attempts arriving together cannot outrun the limit.
+  if (!(await throttle.passwordCheckAllowed(name, address))) fail('tooManyAttempts');
   const auth = await accounts.findBasicAuth(name);
   const valid = await verifyPassword(password, auth?.secret ?? DECOY_HASH);
-  if (!auth || !valid) {
-    await throttle.loginFailed(name, address);
-    fail('invalidCredentials');
-  }
-  await throttle.loginSucceeded(name);
+  if (!auth || !valid) fail('invalidCredentials');
+  await throttle.passwordCorrect(name, address);
   const user = await accounts.getUser(auth.userId);
   if (!user || user.state === 'deleted') fail('userNotFoundLogin');
   refuseSuspended(user);

@@ -13,15 +13,24 @@ export interface ClientInfo {
   lang: string;
 }
 
+/** The op asking to change its session: once it has `expired` (handler deadline) it may not. */
+export interface OpLease {
+  readonly expired: boolean;
+}
+
 /** What an op may see and change of the session that sent it. */
 export interface OpSession {
   readonly id: string;
   readonly userId: string | null;
   readonly client: Readonly<ClientInfo>;
   readonly remoteAddress: string;
-  setClientInfo(info: Partial<ClientInfo>): void;
-  /** Moves the session to `userId` (login, sign-up); the only way identity changes. */
-  bindUser(userId: string): Promise<void>;
+  /** Records client details; ignored when `op` has expired. */
+  setClientInfo(info: Partial<ClientInfo>, op: OpLease): void;
+  /**
+   * Moves the session to `userId` (login, sign-up); the only way identity changes.
+   * False, and nothing changes, when the session is closed or `op` has expired.
+   */
+  bindUser(userId: string, op: OpLease): Promise<boolean>;
   /** Per-conversation caps on cheap, chatty ops: false when this one comes too soon after the last. */
   allowTyping(conv: string): boolean;
   allowReceipt(conv: string): boolean;
@@ -34,9 +43,10 @@ export interface DispatchSession extends OpSession {
   /** Counts a refusal towards flooding. */
   strike(): void;
   send(frame: string | Buffer): void;
+  close(code: number): void;
 }
 
-export interface OpContext {
+export interface OpContext extends OpLease {
   readonly id: string | undefined;
   readonly session: OpSession;
   readonly deps: Deps;

@@ -8,18 +8,38 @@ export type EnvelopeError = { ok: false; id: string | undefined; error: ErrorNam
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 // Finds a plausible `"id":"..."` so even a frame that is not valid JSON gets its id echoed.
-const ID_PATTERN = /"id"\s*:\s*("(?:[^"\\\n]|\\.){1,200}")/;
+// The alternatives never overlap, so this stays linear on a 64 KiB frame.
+const ID_PATTERN = /"id"\s*:\s*("(?:[^"\\\n]|\\.)*")/;
 
-/** Reads the request id from text that failed to parse, if there is a usable one. */
+/**
+ * Reads the request id from text that failed to parse. Any non-empty JSON string
+ * is echoed exactly, even one the envelope refuses (too long, a lone surrogate):
+ * the client must be able to match the error to its request.
+ */
 export function salvageId(text: string): string | undefined {
   const m = ID_PATTERN.exec(text);
   if (!m?.[1]) return undefined;
   try {
-    const id: unknown = JSON.parse(m[1]);
-    return typeof id === 'string' && usableId(id) ? id : undefined;
+    return echoId(JSON.parse(m[1]));
   } catch {
     return undefined;
   }
+}
+
+/** The id of a frame that is refused before it is parsed (rate limit): the top-level `id` when it is JSON, else salvaged. */
+export function requestId(text: string): string | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return salvageId(text);
+  }
+  return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? echoId((parsed as Record<string, unknown>).id) : undefined;
+}
+
+/** What a reply echoes as `ctrl.id`: the id as sent when it is a non-empty string (§2.1: an empty id is no id). */
+function echoId(id: unknown): string | undefined {
+  return typeof id === 'string' && id.length > 0 ? id : undefined;
 }
 
 function usableId(id: string): boolean {
@@ -66,11 +86,11 @@ export function parseEnvelope(text: string): Envelope | EnvelopeError {
   }
   const frame = parsed as Record<string, unknown>;
   const rawId = frame.id;
-  if (rawId !== undefined && rawId !== null && (typeof rawId !== 'string' || rawId.length > MAX_ID_LENGTH)) {
-    return { ok: false, id: undefined, error: 'malformed' };
+  const id = echoId(rawId);
+  if (rawId !== undefined && rawId !== null && (typeof rawId !== 'string' || !(rawId.length === 0 || usableId(rawId)))) {
+    return { ok: false, id, error: 'malformed' };
   }
-  const id = typeof rawId === 'string' && rawId.length > 0 ? rawId : undefined;
-  if (!allStringsClean(frame)) return { ok: false, id: id && usableId(id) ? id : undefined, error: 'malformed' };
+  if (!allStringsClean(frame)) return { ok: false, id, error: 'malformed' };
 
   const ops: OpName[] = [];
   for (const key of Object.keys(frame)) {

@@ -5,9 +5,13 @@ export type LimiterFactory = (keyPrefix: string, points: number, durationSec: nu
 export const memoryLimiters: LimiterFactory = (keyPrefix, points, duration) => new RateLimiterMemory({ keyPrefix, points, duration });
 
 /**
- * Failed logins per account name and per client address, sign-ups per address
+ * Password checks per account name and per client address, sign-ups per address
  * (DEFECTS 2, §12 item 15). `perMinute` 0 turns throttling off (load tests).
  * Backed by memory on one node and by Redis in a cluster (same factory shape).
+ *
+ * Every password check (login, the current password of `acc me`) is counted
+ * before it runs, in the limiter's own atomic consume, so checks arriving
+ * together cannot outrun the limit; a correct password gives its point back.
  */
 export class AuthThrottle {
   readonly #byName?: RateLimiterAbstract;
@@ -22,43 +26,42 @@ export class AuthThrottle {
     this.#signups = make('signup-addr', perMinute, 60);
   }
 
-  /** False when either key has used up its failed attempts. */
-  async loginAllowed(name: string, address: string): Promise<boolean> {
+  /**
+   * Counts one password check for the account `name` from `address`; false
+   * when either is over its budget (the password must then not be checked).
+   */
+  async passwordCheckAllowed(name: string, address: string): Promise<boolean> {
     if (!this.#byName || !this.#byAddress) return true;
-    const [n, a] = await Promise.all([this.#byName.get(name), this.#byAddress.get(address)]);
-    return !(exhausted(n, this.#byName.points) || exhausted(a, this.#byAddress.points));
+    const [n, a] = await Promise.all([take(this.#byName, name), take(this.#byAddress, address)]);
+    if (n && a) return true;
+    // Refused without a check: the key that still had room does not pay for it.
+    await Promise.all([n ? refund(this.#byName, name) : null, a ? refund(this.#byAddress, address) : null]);
+    return false;
   }
 
-  async loginFailed(name: string, address: string): Promise<void> {
-    await Promise.all([consume(this.#byName, name), consume(this.#byAddress, address)]);
-  }
-
-  async loginSucceeded(name: string): Promise<void> {
-    await this.#byName?.delete(name);
+  /** The password was right: the check counted by `passwordCheckAllowed` is given back. */
+  async passwordCorrect(name: string, address: string): Promise<void> {
+    if (!this.#byName || !this.#byAddress) return;
+    await Promise.all([refund(this.#byName, name), refund(this.#byAddress, address)]);
   }
 
   /** Counts one sign-up attempt; false when the address is over its budget. */
   async signupAllowed(address: string): Promise<boolean> {
-    if (!this.#signups) return true;
-    try {
-      await this.#signups.consume(address);
-      return true;
-    } catch (res) {
-      if (res instanceof Error) throw res;
-      return false;
-    }
+    return this.#signups ? take(this.#signups, address) : true;
   }
 }
 
-function exhausted(res: { consumedPoints: number } | null, points: number): boolean {
-  return res !== null && res.consumedPoints >= points;
-}
-
-async function consume(limiter: RateLimiterAbstract | undefined, key: string): Promise<void> {
-  if (!limiter) return;
+/** One atomic increment-and-compare: false when the key was already at its limit. */
+async function take(limiter: RateLimiterAbstract, key: string): Promise<boolean> {
   try {
     await limiter.consume(key);
+    return true;
   } catch (res) {
     if (res instanceof Error) throw res; // a backend failure, not "over the limit"
+    return false;
   }
+}
+
+async function refund(limiter: RateLimiterAbstract, key: string): Promise<void> {
+  await limiter.reward(key, 1);
 }

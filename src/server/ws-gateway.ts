@@ -7,6 +7,8 @@ import { Session, type SessionParts, type SessionLimits } from '../session/sessi
 import type { SessionRegistry } from '../session/session-registry.js';
 import type { OriginPolicy } from './origin-policy.js';
 import { WsSocket } from './ws-socket.js';
+import { clientAddressOf, type ClientAddress } from './client-address.js';
+import type { TrustProxy } from '../config.js';
 
 export const WS_PATHS = new Set(['/v0/ws', '/v0/channels']);
 const MAX_FRAME_BYTES = 65_536;
@@ -15,13 +17,14 @@ export interface GatewayOptions {
   limits: SessionLimits;
   heartbeatMs: number;
   compression: boolean;
-  trustProxy: boolean;
+  trustProxy: TrustProxy;
 }
 
 /** Accepts WebSocket upgrades and turns each socket into a Session. */
 export class WsGateway {
   readonly #wss: WebSocketServer;
   readonly #heartbeat: NodeJS.Timeout;
+  readonly #clientAddress: ClientAddress;
 
   constructor(
     private readonly registry: SessionRegistry<Session>,
@@ -36,6 +39,7 @@ export class WsGateway {
       maxPayload: MAX_FRAME_BYTES,
       perMessageDeflate: opts.compression ? { threshold: 1024, serverNoContextTakeover: true, clientNoContextTakeover: true } : false,
     });
+    this.#clientAddress = clientAddressOf(opts.trustProxy);
     this.#heartbeat = setInterval(() => this.#beat(), opts.heartbeatMs);
     this.#heartbeat.unref();
   }
@@ -53,12 +57,7 @@ export class WsGateway {
   }
 
   #accept(ws: WebSocket, req: IncomingMessage): void {
-    const forwarded = this.opts.trustProxy
-      ? String(req.headers['x-forwarded-for'] ?? '')
-          .split(',')[0]
-          ?.trim()
-      : '';
-    const address = forwarded || req.socket.remoteAddress || 'unknown';
+    const address = this.#clientAddress(req);
     const session = new Session(new WsSocket(ws), address, this.parts, this.opts.limits, this.log);
     this.registry.add(session);
     ws.on('message', (data, isBinary) => session.receive(isBinary ? toBuffer(data) : toBuffer(data).toString('utf8')));

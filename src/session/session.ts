@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CloseCode, CloseReason } from '../protocol/close-codes.js';
-import type { ClientInfo, DispatchSession } from '../ops/op.js';
+import type { ClientInfo, DispatchSession, OpLease } from '../ops/op.js';
 import type { Logger } from '../logger.js';
 import type { SocketLike } from './socket.js';
 import { holdWritesThisTurn } from './write-batch.js';
@@ -89,7 +89,8 @@ export class Session implements DispatchSession {
     return this.#closed;
   }
 
-  setClientInfo(info: Partial<ClientInfo>): void {
+  setClientInfo(info: Partial<ClientInfo>, op: OpLease): void {
+    if (op.expired) return;
     Object.assign(this.client, info);
   }
 
@@ -101,15 +102,17 @@ export class Session implements DispatchSession {
     return (this.#receiptGate ??= new KeyedBuckets(10, 20)).take(conv);
   }
 
-  async bindUser(userId: string): Promise<void> {
-    if (this.#closed) return;
+  async bindUser(userId: string, op: OpLease): Promise<boolean> {
+    // An op the dispatcher gave up on (its deadline passed, its error was sent) never signs the socket in later.
+    if (this.#closed || op.expired) return false;
     clearTimeout(this.#authTimer);
     this.#authTimer = undefined;
     const from = this.#userId;
-    if (from === userId) return; // same user again: nothing to re-register (§12 item 24)
+    if (from === userId) return true; // same user again: nothing to re-register (§12 item 24)
     this.#userId = userId;
     this.#log = undefined; // re-created with the new user binding on next use
     await this.#events.userChanged(this, from, userId);
+    return true;
   }
 
   /** An inbound frame from the transport. */

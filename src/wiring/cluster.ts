@@ -39,6 +39,19 @@ export interface ClusterInputs {
 
 export type ClusterWiring = (inputs: ClusterInputs) => Promise<ClusterParts>;
 
+/** Limiters shared by every node: each consume is one atomic step in Redis. */
+export function redisLimiters(client: Redis, redisPrefix: string): LimiterFactory {
+  return (keyPrefix, points, duration) =>
+    new RateLimiterRedis({
+      storeClient: client,
+      keyPrefix: `${redisPrefix}rl:${keyPrefix}`,
+      points,
+      duration,
+      // While Redis is down each node limits on its own rather than not at all.
+      insuranceLimiter: new RateLimiterMemory({ keyPrefix, points, duration }),
+    });
+}
+
 export const clusterWiring: ClusterWiring = async ({ registry, config, log, metrics, tasks }) => {
   const url = config.redisUrl;
   if (!url) throw new Error('cluster mode needs REDIS_URL');
@@ -94,15 +107,7 @@ export const clusterWiring: ClusterWiring = async ({ registry, config, log, metr
   });
   firstReady = false;
 
-  const limiters: LimiterFactory = (keyPrefix, points, duration) =>
-    new RateLimiterRedis({
-      storeClient: pub,
-      keyPrefix: `${config.redisPrefix}rl:${keyPrefix}`,
-      points,
-      duration,
-      // While Redis is down each node limits on its own rather than not at all.
-      insuranceLimiter: new RateLimiterMemory({ keyPrefix, points, duration }),
-    });
+  const limiters = redisLimiters(pub, config.redisPrefix);
 
   return {
     bus,

@@ -62,3 +62,33 @@ test('old encryption keys are kept for decryption after rotation', () => {
   assert.equal(c.encryptionKeys.length, 2);
   assert.equal(c.encryptionKeys[1]?.toString('base64'), old);
 });
+
+test('MVCHAT_TRUST_PROXY takes a hop count or proxy addresses; "true" is refused with what to set instead', () => {
+  const d = dir();
+  const trust = (v: string | undefined) => loadConfig({ MVCHAT_DATA_DIR: d, MVCHAT_TRUST_PROXY: v }).trustProxy;
+  assert.equal(trust(undefined), false);
+  assert.equal(trust('false'), false);
+  assert.equal(trust('0'), false);
+  assert.equal(trust('1'), 1);
+  assert.equal(trust('2'), 2);
+  assert.deepEqual(trust('10.0.0.0/8, 192.0.2.7,fd00::/8, ::1,loopback'), ['10.0.0.0/8', '192.0.2.7', 'fd00::/8', '::1', 'loopback']);
+  for (const v of ['true', 'TRUE', 'yes', 'on']) {
+    assert.throws(
+      () => trust(v),
+      (e: Error) => e instanceof ConfigError && /MVCHAT_TRUST_PROXY/.test(e.message) && /MVCHAT_TRUST_PROXY=1/.test(e.message) && /CIDR/.test(e.message),
+      v,
+    );
+  }
+  for (const v of ['proxy.example', '10.0.0.0/99', '300.1.2.3']) {
+    assert.throws(
+      () => trust(v),
+      (e: Error) => e instanceof ConfigError && /MVCHAT_TRUST_PROXY/.test(e.message),
+      v,
+    );
+  }
+  const file = path.join(d, 'mvchat.yaml');
+  writeFileSync(file, `data_dir: ${d}\ntrust_proxy:\n  - 10.1.0.0/16\n  - 2001:db8::/32\n`);
+  assert.deepEqual(loadConfig({ MVCHAT_CONFIG: file }).trustProxy, ['10.1.0.0/16', '2001:db8::/32']);
+  writeFileSync(file, `data_dir: ${d}\ntrust_proxy: true\n`);
+  assert.throws(() => loadConfig({ MVCHAT_CONFIG: file }), ConfigError);
+});

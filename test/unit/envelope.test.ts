@@ -14,7 +14,9 @@ test('id is salvaged from frames that are not JSON', () => {
   assert.equal(salvageId('{"id":"17","send":{"conv":'), '17');
   assert.equal(salvageId('{"id":"a\\"b", x'), 'a"b');
   assert.equal(salvageId('{"id":7'), undefined);
-  assert.equal(salvageId(`{"id":"${'x'.repeat(65)}"`), undefined);
+  // An id the envelope refuses is still echoed exactly, so the client can match the error.
+  assert.equal(salvageId(`{"id":"${'x'.repeat(65)}"`), 'x'.repeat(65));
+  assert.equal(salvageId('{"id":"a\\ud800", x'), 'a\ud800');
 });
 
 test('envelope steps in order: malformed, missing type, several types, id required', () => {
@@ -43,4 +45,11 @@ test('NUL and lone surrogates anywhere are refused at the edge (DEFECTS 19)', ()
   assert.deepEqual(parseEnvelope('{"id":"1","search":{"query":"a\\u0000b"}}'), { ok: false, id: '1', error: 'malformed' });
   assert.deepEqual(parseEnvelope('{"id":"1","search":{"query":"\\ud800"}}'), { ok: false, id: '1', error: 'malformed' });
   assert.deepEqual(parseEnvelope('{"id":"1","acc":{"desc":{"public":{"\\udc00":1}}}}'), { ok: false, id: '1', error: 'malformed' });
+});
+
+test('an id the envelope refuses is echoed as sent with the error', () => {
+  const long = 'y'.repeat(65);
+  assert.deepEqual(parseEnvelope(JSON.stringify({ id: long, hi: {} })), { ok: false, id: long, error: 'malformed' });
+  assert.deepEqual(parseEnvelope('{"id":"\\ud800","hi":{}}'), { ok: false, id: '\ud800', error: 'malformed' });
+  assert.deepEqual(parseEnvelope('{"id":"a\\u0000","hi":{}}'), { ok: false, id: 'a\u0000', error: 'malformed' });
 });

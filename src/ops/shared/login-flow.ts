@@ -3,7 +3,11 @@ import { formatTs } from '../../protocol/time.js';
 import type { OpContext } from '../op.js';
 import type { UserRecord } from '../../store/account-store.js';
 
-/** Binds the session to `user`, records the login and issues a fresh token (§3.2 steps 6–8). */
+/**
+ * Issues a fresh token, records the login and binds the session to `user` (§3.2 steps 6–8).
+ * Binding is the last step, so a login that stalls past the handler deadline on any
+ * earlier one never signs the socket in.
+ */
 export async function completeLogin(ctx: OpContext, user: UserRecord): Promise<{ token: string; expires: string }> {
   let issued: { token: string; expires: Date };
   try {
@@ -12,8 +16,8 @@ export async function completeLogin(ctx: OpContext, user: UserRecord): Promise<{
     ctx.log.error({ err }, 'token issue failed');
     return fail('tokenFailed');
   }
-  await ctx.session.bindUser(user.id);
   await ctx.deps.stores.accounts.recordLogin(user.id, new Date(), ctx.session.client.ua);
+  if (!(await ctx.session.bindUser(user.id, ctx))) throw new Error('session not bound: closed, or the login outlived its deadline');
   return { token: issued.token, expires: formatTs(issued.expires) };
 }
 

@@ -4,7 +4,7 @@ import { maskEmail, type Logger } from '../logger.js';
 import { displayName, inviteLink, inviteMail } from '../mail/templates.js';
 import { fail, type ErrorName } from '../protocol/errors.js';
 import type { UserRecord } from '../store/account-store.js';
-import type { InviteRecord, Redeemed } from '../store/invite-store.js';
+import type { InviteRecord } from '../store/invite-store.js';
 import type { Deps } from '../runtime/deps.js';
 
 const HOUR_MS = 3600_000;
@@ -118,27 +118,4 @@ export async function signUpInvite(deps: Deps, code: string | undefined): Promis
   if (!found.ok) return null;
   const inviter = await deps.stores.accounts.getUser(found.invite.inviterId);
   return inviter && inviter.state !== 'deleted' ? found.invite : null;
-}
-
-/**
- * The invites a sign-up redeems (§5.12): `primary` first, then every other
- * redeemable invite to the same address (expired ones are marked on the way).
- * The redemption itself runs inside the account's creating transaction.
- */
-export async function invitesForSignUp(deps: Deps, primary: InviteRecord): Promise<InviteRecord[]> {
-  const { invites, accounts } = deps.stores;
-  const now = new Date();
-  const others: InviteRecord[] = [];
-  for (const inv of await invites.pendingForEmail(primary.email)) {
-    if (inv.id === primary.id) continue;
-    const check = checkToken(deps, inv, now);
-    if (check === 'expired') await invites.markExpired(inv.id);
-    if (check === 'ok') others.push(inv);
-  }
-  const inviters = await accounts.getUsers(others.map((i) => i.inviterId));
-  const live = others.filter((i) => {
-    const inviter = inviters.get(i.inviterId);
-    return inviter !== undefined && inviter.state !== 'deleted';
-  });
-  return [primary, ...live];
 }

@@ -3,7 +3,7 @@ import { fail } from '../protocol/errors.js';
 import { hashPassword, verifyPassword } from '../crypto/passwords.js';
 import { decodeBasicSecret } from '../domain/credentials.js';
 import { completeLogin, loginParams } from './shared/login-flow.js';
-import { invitesForSignUp, signUpInvite } from '../domain/invites.js';
+import { signUpInvite } from '../domain/invites.js';
 import type { StoreTransaction } from '../store/database.js';
 import type { Redeemed } from '../store/invite-store.js';
 import { isEmailTakenError } from '../store/invite-store.js';
@@ -56,8 +56,9 @@ async function signUp(ctx: OpContext, body: AccBody) {
     ctx.log.error({ err }, 'password hashing failed');
     return fail('hashFailed');
   }
-  // Step 13 commits with the account: the invites are claimed in its transaction, or nothing is written.
-  const toRedeem = invite ? await invitesForSignUp(ctx.deps, invite) : [];
+  // Step 13 commits with the account: the invite is claimed in its transaction, or nothing is written.
+  // Only the code she used connects: other invites to her address stay pending for her to redeem or ignore.
+  const toRedeem = invite ? [invite] : [];
   let redeemed: Redeemed[] = [];
   const redeem = async (trx: StoreTransaction) => {
     const r = await stores.invites.redeemIn(trx, toRedeem, id, new Date());

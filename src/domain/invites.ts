@@ -101,7 +101,8 @@ export async function redeemByUser(deps: Deps, code: string, redeemer: UserRecor
   if (!found.ok) return fail(found.error);
   const { invite } = found;
   if (invite.inviterId === redeemer.id) fail('ownInvite');
-  if (redeemer.email && redeemer.email.toLowerCase() !== invite.email.toLowerCase()) fail('inviteForOtherEmail');
+  // Only a verified address counts: an unverified one proves nothing, and its holder redeems like one without an e-mail.
+  if (redeemer.email && redeemer.emailVerified && redeemer.email.toLowerCase() !== invite.email.toLowerCase()) fail('inviteForOtherEmail');
   const inviter = await deps.stores.accounts.getUser(invite.inviterId);
   if (!inviter || inviter.state === 'deleted') return fail('inviteNotFoundOrUsed');
   const result = await deps.stores.invites.redeem([invite], redeemer.id);

@@ -154,6 +154,8 @@ for (const backend of backends()) {
       const a = await s.user();
       const owner = await s.user();
       assert.equal((await owner.client.request('acc', { user: 'me', email: 'ivy@example.org' })).code, 200);
+      // The owner proved the address (only a verified address holds it).
+      await s.app.deps.stores.db.kysely.updateTable('users').set({ email_verified: true }).where('id', '=', owner.id).execute();
       const inv = await a.client.request('invite', { create: { email: 'ivy@example.org' } });
       const c = await s.connect();
       const r = await c.request('acc', { user: 'new', scheme: 'basic', secret: basic('ivy_two', 'secret-pass'), inviteCode: inv.params.code });

@@ -4,7 +4,7 @@ import { maskEmail, type Logger } from '../logger.js';
 import { displayName, inviteLink, inviteMail } from '../mail/templates.js';
 import { fail, type ErrorName } from '../protocol/errors.js';
 import type { UserRecord } from '../store/account-store.js';
-import type { InviteRecord, Redeemed } from '../store/invite-store.js';
+import type { InviteRecord } from '../store/invite-store.js';
 import type { Deps } from '../runtime/deps.js';
 
 const HOUR_MS = 3600_000;
@@ -101,7 +101,8 @@ export async function redeemByUser(deps: Deps, code: string, redeemer: UserRecor
   if (!found.ok) return fail(found.error);
   const { invite } = found;
   if (invite.inviterId === redeemer.id) fail('ownInvite');
-  if (redeemer.email && redeemer.email.toLowerCase() !== invite.email.toLowerCase()) fail('inviteForOtherEmail');
+  // Only a verified address counts: an unverified one proves nothing, and its holder redeems like one without an e-mail.
+  if (redeemer.email && redeemer.emailVerified && redeemer.email.toLowerCase() !== invite.email.toLowerCase()) fail('inviteForOtherEmail');
   const inviter = await deps.stores.accounts.getUser(invite.inviterId);
   if (!inviter || inviter.state === 'deleted') return fail('inviteNotFoundOrUsed');
   const result = await deps.stores.invites.redeem([invite], redeemer.id);
@@ -118,27 +119,4 @@ export async function signUpInvite(deps: Deps, code: string | undefined): Promis
   if (!found.ok) return null;
   const inviter = await deps.stores.accounts.getUser(found.invite.inviterId);
   return inviter && inviter.state !== 'deleted' ? found.invite : null;
-}
-
-/**
- * The invites a sign-up redeems (§5.12): `primary` first, then every other
- * redeemable invite to the same address (expired ones are marked on the way).
- * The redemption itself runs inside the account's creating transaction.
- */
-export async function invitesForSignUp(deps: Deps, primary: InviteRecord): Promise<InviteRecord[]> {
-  const { invites, accounts } = deps.stores;
-  const now = new Date();
-  const others: InviteRecord[] = [];
-  for (const inv of await invites.pendingForEmail(primary.email)) {
-    if (inv.id === primary.id) continue;
-    const check = checkToken(deps, inv, now);
-    if (check === 'expired') await invites.markExpired(inv.id);
-    if (check === 'ok') others.push(inv);
-  }
-  const inviters = await accounts.getUsers(others.map((i) => i.inviterId));
-  const live = others.filter((i) => {
-    const inviter = inviters.get(i.inviterId);
-    return inviter !== undefined && inviter.state !== 'deleted';
-  });
-  return [primary, ...live];
 }

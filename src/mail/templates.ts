@@ -60,12 +60,23 @@ export function inviteMail(p: { to: string; inviterName: string; inviteeName: st
 
 /** The verification mail (PROTOCOL §5.14). */
 export function verificationMail(p: { to: string; link: string; expiryHours: number }): MailMessage {
-  const text = ['Please confirm your email address by opening this link:', '', p.link, '', `The link is valid for ${p.expiryHours} hours.`, ''].join('\n');
+  const ignore = 'If you did not add this address to an account, ignore this mail: nothing changes unless the link is opened.';
+  const text = [
+    'Please confirm your email address by opening this link:',
+    '',
+    p.link,
+    '',
+    `The link is valid for ${p.expiryHours} hours.`,
+    '',
+    ignore,
+    '',
+  ].join('\n');
   const html = page(
     [
       '<p>Please confirm your email address.</p>',
       `<p><a href="${escapeHtml(p.link)}">Verify your email address</a></p>`,
       `<p style="color:#666">The link is valid for ${p.expiryHours} hours.</p>`,
+      `<p style="color:#666">${escapeHtml(ignore)}</p>`,
     ].join('\n'),
   );
   return { to: p.to, subject: 'Verify your email address', text, html };

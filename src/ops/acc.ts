@@ -3,7 +3,7 @@ import { fail } from '../protocol/errors.js';
 import { hashPassword, verifyPassword } from '../crypto/passwords.js';
 import { decodeBasicSecret } from '../domain/credentials.js';
 import { completeLogin, loginParams } from './shared/login-flow.js';
-import { invitesForSignUp, signUpInvite } from '../domain/invites.js';
+import { signUpInvite } from '../domain/invites.js';
 import type { StoreTransaction } from '../store/database.js';
 import type { Redeemed } from '../store/invite-store.js';
 import { isEmailTakenError } from '../store/invite-store.js';
@@ -45,6 +45,7 @@ async function signUp(ctx: OpContext, body: AccBody) {
 
   const id = randomUUID();
   const pub = body.desc && 'public' in body.desc ? body.desc.public : null;
+  const priv = body.desc && 'private' in body.desc ? body.desc.private : null;
   // Invite parts (steps 6, 7, 12): only a redeemable code counts; any other code is ignored.
   const invite = await signUpInvite(ctx.deps, body.inviteCode);
   const email = invite?.email ?? null;
@@ -56,8 +57,9 @@ async function signUp(ctx: OpContext, body: AccBody) {
     ctx.log.error({ err }, 'password hashing failed');
     return fail('hashFailed');
   }
-  // Step 13 commits with the account: the invites are claimed in its transaction, or nothing is written.
-  const toRedeem = invite ? await invitesForSignUp(ctx.deps, invite) : [];
+  // Step 13 commits with the account: the invite is claimed in its transaction, or nothing is written.
+  // Only the code she used connects: other invites to her address stay pending for her to redeem or ignore.
+  const toRedeem = invite ? [invite] : [];
   let redeemed: Redeemed[] = [];
   const redeem = async (trx: StoreTransaction) => {
     const r = await stores.invites.redeemIn(trx, toRedeem, id, new Date());
@@ -72,6 +74,7 @@ async function signUp(ctx: OpContext, body: AccBody) {
         username: name,
         passwordHash,
         public: pub,
+        private: priv,
         email,
         emailVerified: !config.emailVerification,
         mustChangePassword: invite !== null && password === body.inviteCode,
@@ -93,7 +96,8 @@ async function signUp(ctx: OpContext, body: AccBody) {
   const user = await stores.accounts.getUser(id);
   if (!user) return fail('createUserFailed');
   const extra = { ...(inviters.length > 0 ? { inviters } : {}), ...(user.mustChangePassword ? { mustChangePassword: true } : {}) };
-  if (!body.login) return created({ user: id, emailVerified: user.emailVerified, desc: { public: pub }, ...extra }, after);
+  const desc = { public: pub, ...(priv !== null && priv !== undefined ? { private: priv } : {}) };
+  if (!body.login) return created({ user: id, emailVerified: user.emailVerified, desc, ...extra }, after);
   const params = loginParams(user, await completeLogin(ctx, user));
   delete params.lang; // sign-up never reports lang (§3.3.1)
   return created({ ...params, ...extra }, after);
@@ -106,6 +110,11 @@ async function updateMe(ctx: UserOpContext, body: AccBody) {
   if (body.desc && 'public' in body.desc) {
     changes.public = body.desc.public;
     params.public = body.desc.public;
+  }
+  if (body.desc && 'private' in body.desc) {
+    // Hers alone: stored, and answered only to her (this reply, her login, her own `get user`).
+    changes.private = body.desc.private ?? null;
+    params.private = body.desc.private ?? null;
   }
   if (body.secret !== undefined) {
     const { name: oldPassword, password: newPassword } = decodeBasicSecret(body.secret);
@@ -121,10 +130,14 @@ async function updateMe(ctx: UserOpContext, body: AccBody) {
     changes.passwordHash = await hashPassword(newPassword);
     params.passwordChanged = true;
   }
+  const { config } = ctx.deps;
+  let verification: { token: string; expires: Date } | null = null;
   if (body.email !== undefined) {
     const email = body.email.trim();
     if (email !== '' && (email.length > 255 || !EMAIL.test(email))) fail('invalidEmail');
-    changes.email = email;
+    // A new address proves nothing until its link is followed; with verification off it stays unverified.
+    verification = email !== '' && config.emailVerification ? newVerificationToken(config.verificationExpiryHours) : null;
+    changes.email = { address: email === '' ? null : email, verifiedWhenEmpty: !config.emailVerification, token: verification };
     params.email = email;
   }
   if (body.lang !== undefined) {
@@ -133,7 +146,10 @@ async function updateMe(ctx: UserOpContext, body: AccBody) {
     params.lang = body.lang;
   }
   if (Object.keys(changes).length === 0) return ok();
-  if ((await accounts.updateAccount(ctx.userId, changes)) === 'email-taken') fail('emailTaken');
+  const updated = await accounts.updateAccount(ctx.userId, changes);
+  if (updated.emailVerified !== undefined) params.emailVerified = updated.emailVerified;
+  const address = changes.email?.address;
+  const after = updated.mail && verification && address ? () => sendVerificationMail(ctx.deps.mailer, config, address, verification.token) : undefined;
   if (changes.passwordHash) {
     // Older tokens stop working; hand this client a fresh one (additive params).
     const user = await accounts.getUser(ctx.userId);
@@ -143,7 +159,7 @@ async function updateMe(ctx: UserOpContext, body: AccBody) {
       params.expires = formatTs(t.expires);
     }
   }
-  return ok(params);
+  return ok(params, after);
 }
 
 /** The sign-up's invite was consumed by someone else meanwhile: the whole sign-up rolls back. */

@@ -42,10 +42,16 @@ export function sendHead(o: SendOptions): MessageHead {
   return head;
 }
 
-/** Adds `userId` under `emoji` or removes it; empty lists and an empty map disappear (§3.12). */
+/**
+ * Adds `userId` under `emoji` or removes it; empty lists and an empty map
+ * disappear (§3.12). The emoji is user text: the map has no prototype, so
+ * `__proto__`, `constructor` or `toString` are keys like any other.
+ */
 export function toggleReaction(head: MessageHead, emoji: string, userId: string): MessageHead {
-  const reactions: Record<string, string[]> = { ...(isReactionMap(head.reactions) ? head.reactions : {}) };
-  const users = reactions[emoji] ?? [];
+  const reactions: Record<string, string[]> = Object.create(null);
+  if (isReactionMap(head.reactions)) for (const [k, v] of Object.entries(head.reactions)) reactions[k] = v;
+  const stored = Object.hasOwn(reactions, emoji) ? reactions[emoji] : undefined;
+  const users = Array.isArray(stored) ? stored : [];
   const next = users.includes(userId) ? users.filter((u) => u !== userId) : [...users, userId];
   if (next.length > 0) reactions[emoji] = next;
   else delete reactions[emoji];

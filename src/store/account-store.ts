@@ -12,6 +12,11 @@ export interface UserRecord {
   emailVerified: boolean;
   lang: string | null;
   tokenEpoch: number;
+  /**
+   * Her private data (`desc.private`), only read by `getUser` (one account);
+   * lists of users never carry it. Only ever sent to the account's owner.
+   */
+  private?: unknown;
 }
 
 export interface NewAccount {
@@ -19,20 +24,37 @@ export interface NewAccount {
   username: string;
   passwordHash: string;
   public: unknown;
+  private?: unknown;
   email: string | null;
   emailVerified: boolean;
   mustChangePassword: boolean;
   verificationToken?: { token: string; expires: Date } | undefined;
 }
 
+/** A new address for `acc me`: stored unverified; `null` clears it. */
+export interface EmailChange {
+  address: string | null;
+  /** The flag an account without an address carries (true when verification is off, as at sign-up). */
+  verifiedWhenEmpty: boolean;
+  /** The verification token to store with the address (verification on). */
+  token: { token: string; expires: Date } | null;
+}
+
 export interface AccountChanges {
   public?: unknown;
+  private?: unknown;
   passwordHash?: string;
-  email?: string;
+  email?: EmailChange;
   lang?: string;
 }
 
-export type AccountUpdateResult = 'ok' | 'email-taken';
+/**
+ * `mail`: the address was stored with the change's token and its verification
+ * mail should go out. No mail when the address is unchanged and already
+ * verified, or when another account holds it verified (that account's owner
+ * gets no mail, and the reply is the same either way).
+ */
+export type AccountUpdateResult = { mail: boolean; emailVerified?: boolean };
 
 /**
  * Users and their credentials. Sign-up is atomic: either the user and its
@@ -66,7 +88,8 @@ export class AccountStore {
         const existing = await trx.selectFrom('auth').select('id').where('scheme', '=', 'basic').where('uname', '=', a.username).executeTakeFirst();
         if (existing) return 'taken';
         if (a.email) {
-          const owner = await trx.selectFrom('users').select('id').where('email', '=', a.email).executeTakeFirst();
+          // Only a verified address holds the slot; an unverified one never keeps its owner out.
+          const owner = await trx.selectFrom('users').select('id').where('email', '=', a.email).where('email_verified', '=', true).executeTakeFirst();
           if (owner) return 'email-taken';
         }
         const now = new Date();
@@ -78,6 +101,7 @@ export class AccountStore {
             updated_at: now,
             public: this.db.codec.toJson(a.public),
             search_name: searchName(a.public),
+            private: a.private === undefined || a.private === null ? null : this.db.codec.toJson(a.private),
             email: a.email,
             email_verified: a.emailVerified,
             must_change_password: a.mustChangePassword,
@@ -128,7 +152,7 @@ export class AccountStore {
     const row = fast
       ? await fast.exclusive(() => fast.prepare('select * from users where id = ?').get(id) as Record<string, unknown> | undefined)
       : await this.db.kysely.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? this.#user(row) : null;
+    return row ? { ...this.#user(row), private: this.db.codec.json(row.private ?? null) } : null;
   }
 
   /** Users by id in one query; unknown ids are absent from the map. */
@@ -187,17 +211,38 @@ export class AccountStore {
   /** Applies every change of `acc me` in one transaction (§12 item 14). */
   async updateAccount(userId: string, ch: AccountChanges): Promise<AccountUpdateResult> {
     return this.db.kysely.transaction().execute(async (trx) => {
-      if (ch.email !== undefined && ch.email !== '') {
-        const owner = await trx.selectFrom('users').select('id').where('email', '=', ch.email).where('id', '!=', userId).executeTakeFirst();
-        if (owner) return 'email-taken';
-      }
+      let mail = false;
+      let verified: boolean | undefined;
       const set: Record<string, unknown> = { updated_at: new Date() };
       if ('public' in ch) {
         set.public = this.db.codec.toJson(ch.public);
         set.search_name = searchName(ch.public);
       }
-      // An empty address clears it: NULL does not collide on the unique index (§12 item 14).
-      if (ch.email !== undefined) set.email = ch.email === '' ? null : ch.email;
+      if ('private' in ch) set.private = ch.private === undefined || ch.private === null ? null : this.db.codec.toJson(ch.private);
+      const e = ch.email;
+      if (e !== undefined) {
+        const current = await trx.selectFrom('users').select(['email', 'email_verified']).where('id', '=', userId).executeTakeFirst();
+        const unchanged = current !== undefined && e.address !== null && current.email === e.address && this.db.codec.bool(current.email_verified);
+        if (!unchanged) {
+          // A new address is unverified until its link is followed, so it takes no unique slot (only verified ones do).
+          const heldElsewhere =
+            e.address !== null &&
+            (await trx
+              .selectFrom('users')
+              .select('id')
+              .where('email', '=', e.address)
+              .where('email_verified', '=', true)
+              .where('id', '!=', userId)
+              .executeTakeFirst()) !== undefined;
+          const token = e.address !== null && !heldElsewhere ? e.token : null;
+          set.email = e.address;
+          set.email_verified = e.address === null ? e.verifiedWhenEmpty : false;
+          set.email_verification_token = token?.token ?? null;
+          set.email_verification_expires = token?.expires ?? null;
+          mail = token !== null;
+        }
+        verified = unchanged || (e.address === null && e.verifiedWhenEmpty);
+      }
       if (ch.lang !== undefined) set.lang = ch.lang;
       if (ch.passwordHash !== undefined) {
         set.must_change_password = false;
@@ -206,7 +251,7 @@ export class AccountStore {
       let q = trx.updateTable('users').set(set).where('id', '=', userId);
       if (ch.passwordHash !== undefined) q = q.set((eb) => ({ token_epoch: eb('token_epoch', '+', 1) }));
       await q.execute();
-      return 'ok';
+      return verified === undefined ? { mail } : { mail, emailVerified: verified };
     });
   }
 }

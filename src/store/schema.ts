@@ -29,6 +29,8 @@ export interface UsersTable {
   token_epoch: ColumnType<number, number | undefined, number>;
   /** Added: lower-cased display name (public.fn) for portable case-insensitive search. */
   search_name: string | null;
+  /** Added: the owner's private data (`desc.private`); never shown to anyone else. */
+  private: Json | null;
 }
 
 export interface AuthTable {

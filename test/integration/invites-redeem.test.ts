@@ -115,11 +115,14 @@ for (const backend of backends()) {
       const tooLong = await eli.client.request('invite', { redeem: 'A'.repeat(65) });
       assert.deepEqual([tooLong.code, tooLong.text], [400, 'malformed message']);
 
-      // A redeemer with an account address of their own can only take invites to that address.
+      // A redeemer with a verified account address of their own can only take invites to that address.
+      const k = s.app.deps.stores.db.kysely;
       await eli.client.request('acc', { user: 'me', email: 'eli.other@example.org' });
+      await k.updateTable('users').set({ email_verified: true }).where('id', '=', eli.id).execute();
       const mismatch = await eli.client.request('invite', { redeem: inv.params.code });
       assert.deepEqual([mismatch.code, mismatch.text], [403, 'invite is for another email address']);
       await eli.client.request('acc', { user: 'me', email: 'ELI@example.org' });
+      await k.updateTable('users').set({ email_verified: true }).where('id', '=', eli.id).execute();
       const match = await eli.client.request('invite', { redeem: inv.params.code });
       assert.equal(match.code, 200);
 

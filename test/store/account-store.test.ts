@@ -49,20 +49,76 @@ storeSuite('account store', (get) => {
   });
 
   test('update is all-or-nothing and bumps the token epoch on password change', async () => {
-    const { stores } = get();
+    const { stores, db } = get();
     const a = account('first1');
     const b = account('second');
     await stores.accounts.createAccount(a);
     await stores.accounts.createAccount(b);
-    assert.equal(await stores.accounts.updateAccount(b.id, { email: 'x@example.org' }), 'ok');
-    assert.equal(await stores.accounts.updateAccount(a.id, { public: { fn: 'New' }, email: 'x@example.org' }), 'email-taken');
-    assert.deepEqual((await stores.accounts.getUser(a.id))?.public, { fn: 'first1' });
-    assert.equal(await stores.accounts.updateAccount(a.id, { passwordHash: '$argon2id$a$b', email: '' }), 'ok');
+    const token = { token: 'tok-x', expires: new Date(Date.now() + 3600_000) };
+    const typed = (address: string | null) => ({ address, verifiedWhenEmpty: true, token });
+    assert.deepEqual(await stores.accounts.updateAccount(b.id, { email: typed('x@example.org') }), { mail: true, emailVerified: false });
+    // An address another account typed (unverified) takes no slot: this one may hold it too.
+    assert.deepEqual(await stores.accounts.updateAccount(a.id, { public: { fn: 'New' }, email: typed('x@example.org') }), { mail: true, emailVerified: false });
+    assert.deepEqual((await stores.accounts.getUser(a.id))?.public, { fn: 'New' });
+    // A failing update writes nothing: neither the password nor the profile (one transaction, §12 item 14).
+    await assert.rejects(stores.accounts.updateAccount(a.id, { passwordHash: '$argon2id$never', public: { n: 1n } }));
+    assert.deepEqual((await stores.accounts.getUser(a.id))?.public, { fn: 'New' });
+    assert.equal((await stores.accounts.findBasicAuth('first1'))?.secret, '$argon2id$x$y');
+    if (db.dialect === 'postgres') {
+      // Fails at the users row, after the password row was written: both roll back.
+      await assert.rejects(stores.accounts.updateAccount(a.id, { passwordHash: '$argon2id$never', lang: 'x'.repeat(11) }));
+      assert.equal((await stores.accounts.findBasicAuth('first1'))?.secret, '$argon2id$x$y');
+    }
+    assert.deepEqual(await stores.accounts.updateAccount(a.id, { passwordHash: '$argon2id$a$b', email: typed(null) }), { mail: false, emailVerified: true });
     const u = await stores.accounts.getUser(a.id);
     assert.equal(u?.tokenEpoch, 1);
     assert.equal(u?.email, null);
     assert.equal((await stores.accounts.findBasicAuth('first1'))?.secret, '$argon2id$a$b');
   });
+  test('only verified addresses hold the unique slot; an address verified elsewhere is stored without a mail', async () => {
+    const { stores, db } = get();
+    const owner = { ...account('owner1'), email: 'her@example.org', emailVerified: true };
+    assert.equal(await stores.accounts.createAccount(owner), 'created');
+    // Once an address is verified, no other sign-up gets it.
+    assert.equal(await stores.accounts.createAccount({ ...account('owner2'), email: 'her@example.org', emailVerified: true }), 'email-taken');
+    assert.equal(await stores.accounts.createAccount({ ...account('owner3'), email: 'her@example.org', emailVerified: false }), 'email-taken');
+    // An unverified holder keeps nobody out.
+    assert.equal(await stores.accounts.createAccount({ ...account('early1'), email: 'him@example.org', emailVerified: false }), 'created');
+    assert.equal(await stores.accounts.createAccount({ ...account('real11'), email: 'him@example.org', emailVerified: true }), 'created');
+    const other = account('typist');
+    await stores.accounts.createAccount(other);
+    const token = { token: 'tok-typed', expires: new Date(Date.now() + 3600_000) };
+    const r = await stores.accounts.updateAccount(other.id, { email: { address: 'her@example.org', verifiedWhenEmpty: true, token } });
+    assert.deepEqual(r, { mail: false, emailVerified: false });
+    const row = await db.kysely
+      .selectFrom('users')
+      .select(['email', 'email_verified', 'email_verification_token'])
+      .where('id', '=', other.id)
+      .executeTakeFirstOrThrow();
+    assert.equal(row.email, 'her@example.org');
+    assert.equal(db.codec.bool(row.email_verified), false);
+    assert.equal(row.email_verification_token, null, 'no token, so nothing can verify it');
+    // Her own verified address sent again stays verified, with no mail.
+    assert.deepEqual(await stores.accounts.updateAccount(owner.id, { email: { address: 'her@example.org', verifiedWhenEmpty: true, token } }), {
+      mail: false,
+      emailVerified: true,
+    });
+    assert.equal((await stores.accounts.getUser(owner.id))?.emailVerified, true);
+  });
+
+  test('private data is read with one account only, never with lists', async () => {
+    const { stores } = get();
+    const a = { ...account('priv1'), private: { note: 'mine' } };
+    await stores.accounts.createAccount(a);
+    assert.deepEqual((await stores.accounts.getUser(a.id))?.private, { note: 'mine' });
+    assert.equal((await stores.accounts.getUsers([a.id])).get(a.id)?.private, undefined);
+    assert.equal((await stores.accounts.search('priv1', 5, randomUUID()))[0]?.private, undefined);
+    await stores.accounts.updateAccount(a.id, { private: [1, 'two'] });
+    assert.deepEqual((await stores.accounts.getUser(a.id))?.private, [1, 'two']);
+    await stores.accounts.updateAccount(a.id, { private: null });
+    assert.equal((await stores.accounts.getUser(a.id))?.private, null);
+  });
+
   test('last seen: logins and the final disconnect write it; logins arriving together all land', async () => {
     const { stores, db } = get();
     const users = Array.from({ length: 5 }, (_, i) => account(`seen${i}`));

@@ -52,4 +52,17 @@ storeSuite('email verification store', (get) => {
     assert.equal(await stores.emailVerifications.verify('gone', new Date('2030-01-01T00:00:00.000Z')), 'invalid');
     assert.equal(await stores.emailVerifications.verify('late', new Date('2030-01-01T23:59:59.000Z')), 'verified', 'still valid just before expiry');
   });
+
+  test('an address another account holds verified is not verified again', async () => {
+    const { stores, db } = get();
+    const now = new Date('2030-01-01T00:00:00.000Z');
+    const expires = new Date('2030-01-02T00:00:00.000Z');
+    const first = await signUp(stores, 'same-1', expires);
+    const second = await signUp(stores, 'same-2', expires);
+    await db.kysely.updateTable('users').set({ email: 'shared@example.org' }).where('id', 'in', [first, second]).execute();
+    assert.equal(await stores.emailVerifications.verify('same-1', now), 'verified');
+    assert.equal(await stores.emailVerifications.verify('same-2', now), 'invalid');
+    assert.equal((await stores.accounts.getUser(second))?.emailVerified, false);
+    assert.equal((await stores.accounts.getUser(first))?.emailVerified, true);
+  });
 });

@@ -12,5 +12,7 @@ export async function getUser(ctx: UserOpContext, body: GetBody): Promise<OpResu
   const user = await step(ctx, 'userNotFound', () => ctx.deps.stores.accounts.getUser(userId));
   if (!user || user.state === 'deleted') fail('userNotFound');
   const [summary] = await userSummaries(ctx.deps, [user]);
-  return ok({ user: summary });
+  // Private data goes to its owner only: anyone else's `get user` never carries it.
+  const own = user.id === ctx.userId && user.private !== null && user.private !== undefined;
+  return ok({ user: own ? { ...summary, private: user.private } : summary });
 }

@@ -28,7 +28,8 @@ export function loginParams(user: UserRecord, t: { token: string; expires: strin
     token: t.token,
     expires: t.expires,
     emailVerified: user.emailVerified,
-    desc: { public: user.public ?? null },
+    // Her own private data: a login reply goes to the account's owner only.
+    desc: { public: user.public ?? null, ...(user.private !== null && user.private !== undefined ? { private: user.private } : {}) },
   };
   if (user.mustChangePassword) params.mustChangePassword = true;
   if (user.lang) params.lang = user.lang;

@@ -114,6 +114,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
     stats: () => ({ sessions: registry.sessionCount, users: registry.userCount }),
     metrics: async () => ({ contentType: metrics.registry.contentType, body: await metrics.registry.metrics() }),
     log,
+    headersTimeoutMs: config.headersTimeout * 1000,
   });
   registerVerifyEmailRoute(http, stores.emailVerifications, log);
   const files = await setUpFiles(http, deps);

@@ -42,6 +42,10 @@ export interface Config {
   verificationExpiryHours: number;
   uploadMaxBytes: number;
   uploadRate: number;
+  /** Seconds a client may take to send a request's headers (then 408). */
+  headersTimeout: number;
+  /** Seconds an upload body may stall (no bytes arriving) before it is answered 408. */
+  bodyIdleTimeout: number;
   inviteRate: number;
   workers: number;
   /** permessage-deflate for WebSocket (costs memory per connection). */
@@ -75,6 +79,8 @@ const NUMBERS = {
   MVCHAT_VERIFICATION_EXPIRY_HOURS: ['verificationExpiryHours', 24, 1, 10_000],
   MVCHAT_UPLOAD_MAX_BYTES: ['uploadMaxBytes', 8 * 1024 * 1024, 1, 1 << 40],
   MVCHAT_UPLOAD_RATE: ['uploadRate', 10, 0, 1_000_000],
+  MVCHAT_HEADERS_TIMEOUT: ['headersTimeout', 30, 0.05, 3600],
+  MVCHAT_BODY_IDLE_TIMEOUT: ['bodyIdleTimeout', 30, 0.05, 3600],
   MVCHAT_INVITE_RATE: ['inviteRate', 20, 0, 1_000_000],
 } as const satisfies Record<string, readonly [keyof Config, number, number, number]>;
 

@@ -3,11 +3,82 @@ import type { MediaMetadata } from '../store/file-store.js';
 import { THUMB_BOX } from './image-processing.js';
 
 const MAX_OUTPUT = 4 * 1024 * 1024;
+/** Address space of one ffprobe/ffmpeg run, in KiB (ulimit -v). */
+const MEMORY_KIB = 1024 * 1024;
+/** Largest single allocation ffmpeg may make. */
+const MAX_ALLOC = 256 * 1024 * 1024;
 
-/** Runs a tool and collects its stdout; rejects on a non-zero exit, overflow or timeout (the tool is killed). */
+/**
+ * The ffmpeg demuxer of each accepted audio/video type. Only these are ever
+ * used: the demuxer is named with `-f` (no probing) and is the only one
+ * allowed (`-format_whitelist`), so a crafted file cannot switch to a
+ * playlist (HLS, concat, …) that reads other files or the network.
+ */
+const DEMUXERS: Record<string, string> = {
+  'video/mp4': 'mov',
+  'video/quicktime': 'mov',
+  'video/3gpp': 'mov',
+  'video/3gpp2': 'mov',
+  'video/x-m4v': 'mov',
+  'audio/mp4': 'mov',
+  'audio/x-m4a': 'mov',
+  'video/webm': 'matroska',
+  'video/x-matroska': 'matroska',
+  'audio/webm': 'matroska',
+  'audio/x-matroska': 'matroska',
+  'video/x-msvideo': 'avi',
+  'video/vnd.avi': 'avi',
+  'video/x-flv': 'flv',
+  'video/mpeg': 'mpeg',
+  'video/mp2t': 'mpegts',
+  'video/ogg': 'ogg',
+  'audio/ogg': 'ogg',
+  'audio/opus': 'ogg',
+  'audio/mpeg': 'mp3',
+  'audio/wav': 'wav',
+  'audio/x-wav': 'wav',
+  'audio/vnd.wave': 'wav',
+  'audio/aac': 'aac',
+  'audio/x-flac': 'flac',
+  'audio/flac': 'flac',
+  'audio/aiff': 'aiff',
+  'audio/x-aiff': 'aiff',
+};
+
+/** The demuxer for an audio/video type, or null when the type is not one ffmpeg is given. */
+export function demuxerFor(mime: string): string | null {
+  return DEMUXERS[mime] ?? null;
+}
+
+/** Input options for an untrusted file: its demuxer only, local file reads only, bounded probing and allocations. */
+function inputArgs(filePath: string, demuxer: string): string[] {
+  return [
+    '-max_alloc',
+    String(MAX_ALLOC),
+    '-probesize',
+    '5000000',
+    '-analyzeduration',
+    '10000000',
+    '-f',
+    demuxer,
+    '-format_whitelist',
+    demuxer,
+    '-protocol_whitelist',
+    'file',
+    '-i',
+    `file:${filePath}`,
+  ];
+}
+
+/** Runs a tool and collects its stdout; rejects on a non-zero exit, overflow or timeout (the tool is killed). Memory is capped with ulimit. */
 function run(cmd: string, args: string[], timeoutMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' });
+    // The arguments reach the tool as positional parameters, never as shell text.
+    const child = spawn('/bin/sh', ['-c', `ulimit -v ${MEMORY_KIB} && exec "$0" "$@"`, cmd, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: timeoutMs,
+      killSignal: 'SIGKILL',
+    });
     const chunks: Buffer[] = [];
     let size = 0;
     let stderr = '';
@@ -51,9 +122,11 @@ interface ProbeStream {
  * be made is left out. Audio: duration only. Throws when ffprobe cannot read
  * the file or finds no stream of the expected kind.
  */
-export async function processAudioVideo(filePath: string, kind: 'audio' | 'video', timeoutMs: number): Promise<MediaMetadata> {
+export async function processAudioVideo(filePath: string, kind: 'audio' | 'video', demuxer: string, timeoutMs: number): Promise<MediaMetadata> {
   const probe = JSON.parse(
-    (await run('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', '--', filePath], timeoutMs)).toString('utf8'),
+    (await run('ffprobe', ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', ...inputArgs(filePath, demuxer)], timeoutMs)).toString(
+      'utf8',
+    ),
   ) as {
     streams?: ProbeStream[];
     format?: { duration?: string };
@@ -72,10 +145,17 @@ export async function processAudioVideo(filePath: string, kind: 'audio' | 'video
       [
         '-v',
         'error',
+        '-nostdin',
+        '-threads',
+        '1',
         '-ss',
         at,
-        '-i',
-        filePath,
+        ...inputArgs(filePath, demuxer),
+        '-map',
+        '0:v:0',
+        '-an',
+        '-sn',
+        '-dn',
         '-frames:v',
         '1',
         '-vf',

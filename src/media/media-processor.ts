@@ -3,7 +3,7 @@ import type { BackgroundTasks } from '../runtime/background-tasks.js';
 import type { FileRecord, FileStore, MediaMetadata } from '../store/file-store.js';
 import type { FileStorage } from './file-storage.js';
 import { isDecodableImage, processImage } from './image-processing.js';
-import { ffmpegAvailable, processAudioVideo } from './av-processing.js';
+import { demuxerFor, ffmpegAvailable, processAudioVideo } from './av-processing.js';
 
 export interface ProcessorOptions {
   /** Files processed at once (decoding is CPU-bound). */
@@ -28,7 +28,7 @@ const DEFAULTS: ProcessorOptions = { concurrency: 2, budgetMs: 120_000, staleMs:
  */
 /** Whether a file of this type has metadata or a thumbnail to extract. */
 export function needsProcessing(mime: string): boolean {
-  return isDecodableImage(mime) || mime.startsWith('video/') || mime.startsWith('audio/');
+  return isDecodableImage(mime) || demuxerFor(mime) !== null;
 }
 
 export class MediaProcessor {
@@ -124,9 +124,10 @@ export class MediaProcessor {
     if (isDecodableImage(file.mime)) {
       return this.storage.withLocalPath(file.location, (p) => processImage(p, file.mime, Math.ceil(workMs / 1000)));
     }
-    if (kind === 'video' || kind === 'audio') {
+    const demuxer = demuxerFor(file.mime);
+    if ((kind === 'video' || kind === 'audio') && demuxer) {
       if (!(await ffmpegAvailable())) return null;
-      return this.storage.withLocalPath(file.location, (p) => processAudioVideo(p, kind, workMs));
+      return this.storage.withLocalPath(file.location, (p) => processAudioVideo(p, kind, demuxer, workMs));
     }
     return null;
   }

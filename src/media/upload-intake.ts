@@ -21,14 +21,15 @@ export interface ReceivedUpload {
 }
 
 export type IntakeResult =
-  | { ok: true; id: string; mime: string; size: number; deduplicated: boolean }
+  | { ok: true; id: string; mime: string; size: number }
   | { ok: false; status: 500; text: 'failed to save file' | 'failed to create file record' };
 
 /**
  * Turns a fully received temp file into a file record (PROTOCOL §9.2 steps
  * 4–6): type from the bytes, content stored once per hash, a new row per
- * upload, processing queued when the type has something to extract and no
- * ready twin exists. The temp file is consumed either way.
+ * upload, processing queued when the type has something to extract. Whether
+ * the bytes were already stored changes nothing a client can see: every new
+ * row is processed on its own. The temp file is consumed either way.
  */
 export async function acceptUpload(deps: IntakeDeps, u: ReceivedUpload): Promise<IntakeResult> {
   let mime: string;
@@ -42,7 +43,7 @@ export async function acceptUpload(deps: IntakeDeps, u: ReceivedUpload): Promise
   const id = randomUUID();
   try {
     // Stored bytes are left in place if this fails: another row may share them, and a later identical upload reuses them.
-    const { file, deduplicated } = await deps.files.create({
+    const { file } = await deps.files.create({
       id,
       uploaderId: u.uploaderId,
       mime,
@@ -53,7 +54,7 @@ export async function acceptUpload(deps: IntakeDeps, u: ReceivedUpload): Promise
       needsProcessing: needsProcessing(mime),
     });
     if (file.status === 'pending') deps.processor.enqueue(file);
-    return { ok: true, id, mime: file.mime, size: file.size, deduplicated };
+    return { ok: true, id, mime: file.mime, size: file.size };
   } catch (err) {
     deps.log.error({ err, uploader: u.uploaderId }, 'recording an upload failed');
     return { ok: false, status: 500, text: 'failed to create file record' };

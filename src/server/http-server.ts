@@ -8,6 +8,8 @@ export interface HttpDeps {
   stats: () => { sessions: number; users: number };
   metrics: () => Promise<{ contentType: string; body: string }>;
   log: Logger;
+  /** Time a client may take to send a request's headers; answered 408 and closed after it. */
+  headersTimeoutMs: number;
 }
 
 /** Plain HTTP routes (PROTOCOL §1.1, §1.4, §1.6); file routes register themselves on the returned instance. */
@@ -20,6 +22,11 @@ export function createHttpServer(deps: HttpDeps): FastifyInstance {
     connectionTimeout: 0,
     keepAliveTimeout: 60_000,
     bodyLimit: 1024 * 1024,
+    // Node checks the headers deadline on this interval, so it is kept well below the timeout.
+    http: {
+      headersTimeout: deps.headersTimeoutMs,
+      connectionsCheckingInterval: Math.max(25, Math.min(1000, Math.floor(deps.headersTimeoutMs / 4))),
+    },
   });
 
   // CORS on every route, with the same origin policy as the WebSocket.

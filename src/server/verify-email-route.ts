@@ -24,8 +24,9 @@ export function registerVerifyEmailRoute(app: FastifyInstance, store: EmailVerif
       const raw = (req.query as Record<string, unknown>).token;
       const token = Array.isArray(raw) ? raw[0] : raw;
       if (typeof token !== 'string' || token === '') return plain(reply, 400, 'Missing verification token');
-      // Tokens are 44 characters; anything far longer cannot match and is not worth a query.
-      if (token.length > 256) return plain(reply, 400, 'Invalid or expired verification link');
+      // Tokens are 44 base64 characters; anything far longer, or with other characters (NUL, which PostgreSQL
+      // refuses in text, lone surrogates, …), cannot match and is not worth a query.
+      if (token.length > 256 || !/^[A-Za-z0-9+/_=-]+$/.test(token)) return plain(reply, 400, 'Invalid or expired verification link');
       try {
         if ((await store.verify(token)) === 'invalid') return plain(reply, 400, 'Invalid or expired verification link');
       } catch (err) {

@@ -59,52 +59,27 @@ export class FileStore {
   }
 
   /**
-   * Records an upload in one transaction. When a ready file with the same hash
-   * exists, the new row is ready at once and copies its metadata
-   * (`deduplicated`); otherwise it is pending when it needs processing.
+   * Records an upload: pending when it needs processing, else ready. Rows
+   * sharing a hash (and so their stored bytes) are still independent: the new
+   * row neither copies another's status, type or metadata nor reveals that one
+   * exists, so an upload cannot tell whether someone else stored the same bytes.
    */
-  async create(f: NewFile): Promise<{ file: FileRecord; deduplicated: boolean }> {
-    return this.db.kysely.transaction().execute(async (trx) => {
-      const twin = await trx
-        .selectFrom('files')
-        .select(['id', 'mime_type', 'location'])
-        .where('hash', '=', f.hash)
-        .where('status', '=', 'ready')
-        .where('deleted_at', 'is', null)
-        .limit(1)
-        .executeTakeFirst();
-      await trx
-        .insertInto('files')
-        .values({
-          id: f.id,
-          uploader_id: f.uploaderId,
-          mime_type: twin?.mime_type ?? f.mime,
-          size: f.size,
-          original_name: f.originalName,
-          location: twin?.location ?? f.location,
-          hash: f.hash,
-          status: twin || !f.needsProcessing ? 'ready' : 'pending',
-        })
-        .execute();
-      if (twin) {
-        const meta = await trx.selectFrom('file_metadata').selectAll().where('file_id', '=', twin.id).executeTakeFirst();
-        if (meta) {
-          await trx
-            .insertInto('file_metadata')
-            .values({
-              file_id: f.id,
-              width: meta.width,
-              height: meta.height,
-              duration: meta.duration,
-              thumbnail: meta.thumbnail,
-              extra: meta.extra === null ? null : this.db.codec.toJson(this.db.codec.json(meta.extra)),
-            })
-            .execute();
-        }
-      }
-      const row = await trx.selectFrom('files').selectAll().where('id', '=', f.id).executeTakeFirstOrThrow();
-      return { file: this.#file(row), deduplicated: twin !== undefined };
-    });
+  async create(f: NewFile): Promise<{ file: FileRecord }> {
+    await this.db.kysely
+      .insertInto('files')
+      .values({
+        id: f.id,
+        uploader_id: f.uploaderId,
+        mime_type: f.mime,
+        size: f.size,
+        original_name: f.originalName,
+        location: f.location,
+        hash: f.hash,
+        status: f.needsProcessing ? 'pending' : 'ready',
+      })
+      .execute();
+    const row = await this.db.kysely.selectFrom('files').selectAll().where('id', '=', f.id).executeTakeFirstOrThrow();
+    return { file: this.#file(row) };
   }
 
   async get(id: string): Promise<FileRecord | null> {

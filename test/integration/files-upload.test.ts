@@ -72,8 +72,11 @@ for (const backend of backends()) {
       const second = await upload(s, v.token, bytes);
       assert.equal(second.status, 201);
       assert.notEqual(second.json!.id, first.json!.id);
-      assert.equal(second.json!.deduplicated, true);
+      // Shared storage is not revealed: the reply reads as for any new file.
+      assert.equal(second.json!.deduplicated, false);
       assert.equal(second.json!.mime, 'image/png');
+      // Processed on its own, like any new file.
+      assert.equal(await waitProcessed(s, v.token, second.json!.id), 200);
       for (const [token, id] of [
         [u.token, first.json!.id],
         [v.token, second.json!.id],
@@ -88,6 +91,46 @@ for (const backend of backends()) {
       assert.equal((await download(s, v.token, first.json!.id)).status, 404);
       u.client.close();
       v.client.close();
+    } finally {
+      await s.close();
+    }
+  });
+
+  test(`[${backend}] an upload does not reveal whether someone else stored the same bytes`, async () => {
+    const s = await startServer(backend);
+    try {
+      const owner = await s.user();
+      const prober = await s.user();
+      // Large enough that processing takes far longer than reading the row back.
+      const picture = await images.png(2400, 2400);
+      const stored = await upload(s, owner.token, picture);
+      assert.equal(await waitProcessed(s, owner.token, stored.json!.id), 200);
+      const { kysely } = s.app.deps.stores.db;
+      const observe = async (bytes: Buffer) => {
+        const r = await upload(s, prober.token, bytes);
+        assert.equal(r.status, 201, r.text);
+        const row = await kysely.selectFrom('files').select(['status', 'mime_type']).where('id', '=', r.json!.id).executeTakeFirstOrThrow();
+        const head = await download(s, prober.token, r.json!.id, { method: 'HEAD' });
+        return { keys: Object.keys(r.json!), deduplicated: r.json!.deduplicated, mime: r.json!.mime, row, head: head.status, id: r.json!.id };
+      };
+      const twin = await observe(picture);
+      const fresh = await observe(await images.png(2400, 2399));
+      // Same reply and the same state straight after it: new, not ready yet.
+      for (const o of [twin, fresh]) {
+        assert.deepEqual(o.keys, ['id', 'mime', 'size', 'deduplicated']);
+        assert.equal(o.deduplicated, false);
+        assert.equal(o.mime, 'image/png');
+        assert.deepEqual(o.row, { status: 'pending', mime_type: 'image/png' });
+        assert.equal(o.head, 409);
+      }
+      // Each is processed on its own and ends the same way.
+      for (const o of [twin, fresh]) {
+        assert.equal(await waitProcessed(s, prober.token, o.id), 200);
+        const t = await download(s, prober.token, o.id, { thumb: true });
+        assert.equal(t.headers.get('content-type'), 'image/png');
+      }
+      owner.client.close();
+      prober.client.close();
     } finally {
       await s.close();
     }

@@ -31,7 +31,7 @@ async function startDm(ctx: UserOpContext, rawUser: string): Promise<OpResult> {
   const peer = await step(ctx, 'databaseError', () => accounts.getUser(peerId));
   if (!peer || peer.state === 'deleted') fail('userNotFound');
   const { convId, created: isNew } = await step(ctx, 'createDmFailed', () => conversations.findOrCreateDm(ctx.userId, peerId));
-  const [summary] = await userSummaries(ctx.deps, [peer]);
+  const [summary] = await userSummaries(ctx.deps, ctx.userId, [peer]);
   const params = { conv: convId, created: isNew, user: summary };
   return isNew ? created(params) : ok(params);
 }

@@ -37,4 +37,22 @@ export class PresenceStore {
       .execute();
     return rows.map((r) => r.user_id);
   }
+
+  /**
+   * Users with a block between them and `userId`, in either direction: the
+   * other participant of every DM where either member row has `blocked` set
+   * (left or not; a block outlives leaving).
+   */
+  async blockPeers(userId: string): Promise<Set<string>> {
+    const rows = await this.db.kysely
+      .selectFrom('members as mine')
+      .innerJoin('dm_participants as d', 'd.conversation_id', 'mine.conversation_id')
+      .innerJoin('members as other', 'other.conversation_id', 'mine.conversation_id')
+      .select('other.user_id')
+      .where('mine.user_id', '=', userId)
+      .where('other.user_id', '!=', userId)
+      .where((eb) => eb.or([eb('mine.blocked', '=', true), eb('other.blocked', '=', true)]))
+      .execute();
+    return new Set(rows.map((r) => r.user_id));
+  }
 }

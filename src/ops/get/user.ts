@@ -11,6 +11,6 @@ export async function getUser(ctx: UserOpContext, body: GetBody): Promise<OpResu
   const userId = userIdOrFail(body.user);
   const user = await step(ctx, 'userNotFound', () => ctx.deps.stores.accounts.getUser(userId));
   if (!user || user.state === 'deleted') fail('userNotFound');
-  const [summary] = await userSummaries(ctx.deps, [user]);
+  const [summary] = await userSummaries(ctx.deps, ctx.userId, [user]);
   return ok({ user: summary });
 }

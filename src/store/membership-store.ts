@@ -107,6 +107,24 @@ export class MembershipStore {
     return row ? this.membershipFromRow(row) : null;
   }
 
+  /** Whether `blocker` blocked `blocked` in their DM (the `blocked` flag of the blocker's row, left or not). */
+  async hasBlocked(blocker: string, blocked: string): Promise<boolean> {
+    const row = await this.db.kysely
+      .selectFrom('members as m')
+      .innerJoin('dm_participants as d', 'd.conversation_id', 'm.conversation_id')
+      .select('m.conversation_id')
+      .where('m.user_id', '=', blocker)
+      .where('m.blocked', '=', true)
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('d.user1_id', '=', blocker), eb('d.user2_id', '=', blocked)]),
+          eb.and([eb('d.user2_id', '=', blocker), eb('d.user1_id', '=', blocked)]),
+        ]),
+      )
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   /** Only an active membership; null for removed members and strangers. */
   async getActiveMembership(conversationId: string, userId: string): Promise<MembershipRecord | null> {
     const m = await this.getMembership(conversationId, userId);

@@ -170,6 +170,36 @@ for (const backend of backends()) {
       assert.equal((await al.client.request('dm', { conv: dm, disappearingTTL: 0 })).code, 200);
     }));
 
+  test(`[${backend}] blocked user cannot edit, unsend, delete for everyone or react in the DM: the blocker's history stays as it was`, () =>
+    withServer(backend, async (s) => {
+      const al = await s.user('alden');
+      const bea = await s.user('beatrix');
+      const dm = (await al.client.request('dm', { user: bea.id })).params.conv as string;
+      for (const text of ['one', 'two']) assert.equal((await al.client.request('send', { conv: dm, content: { v: 1, text } })).code, 202);
+      assert.equal((await bea.client.request('send', { conv: dm, content: { v: 1, text: 'hers' } })).code, 202);
+      assert.equal((await bea.client.request('dm', { conv: dm, blocked: true })).code, 200);
+      const history = async () => (await bea.client.request('get', { what: 'messages', conv: dm })).params;
+      const before = await history();
+
+      assert.deepEqual(pick(await al.client.request('edit', { conv: dm, seq: 1, content: { v: 1, text: 'harmless' } })), [403, 'blocked']);
+      assert.deepEqual(pick(await al.client.request('unsend', { conv: dm, seq: 1 })), [403, 'blocked']);
+      assert.deepEqual(pick(await al.client.request('delete', { conv: dm, seq: 2, forEveryone: true })), [403, 'blocked']);
+      assert.deepEqual(pick(await al.client.request('react', { conv: dm, seq: 3, emoji: '👍' })), [403, 'blocked']);
+      // Someone else's message is still "not your message"; his own copy is his to hide.
+      assert.deepEqual(pick(await al.client.request('unsend', { conv: dm, seq: 3 })), [403, 'not your message']);
+      assert.equal((await al.client.request('delete', { conv: dm, seq: 2 })).code, 200);
+      assert.deepEqual(await history(), before, 'her history is unchanged');
+      assert.equal(
+        bea.client.frames.some((f) => f.info && f.info.from === al.id),
+        false,
+      );
+
+      // The blocker keeps every power over her own messages.
+      assert.equal((await bea.client.request('edit', { conv: dm, seq: 3, content: { v: 1, text: 'hers, edited' } })).code, 200);
+      assert.equal((await bea.client.request('dm', { conv: dm, blocked: false })).code, 200);
+      assert.equal((await al.client.request('react', { conv: dm, seq: 3, emoji: '👍' })).code, 200);
+    }));
+
   test(`[${backend}] a user who blocked the inviter cannot be invited into their room`, () =>
     withServer(backend, async (s) => {
       const { al, bea, dm } = await blockedSetup(s);

@@ -109,18 +109,15 @@ export class MembershipStore {
 
   /** Whether `blocker` blocked `blocked` in their DM (the `blocked` flag of the blocker's row, left or not). */
   async hasBlocked(blocker: string, blocked: string): Promise<boolean> {
+    const [user1, user2] = blocker < blocked ? [blocker, blocked] : [blocked, blocker];
     const row = await this.db.kysely
-      .selectFrom('members as m')
-      .innerJoin('dm_participants as d', 'd.conversation_id', 'm.conversation_id')
+      .selectFrom('dm_participants as d')
+      .innerJoin('members as m', 'm.conversation_id', 'd.conversation_id')
       .select('m.conversation_id')
+      .where('d.user1_id', '=', user1)
+      .where('d.user2_id', '=', user2)
       .where('m.user_id', '=', blocker)
       .where('m.blocked', '=', true)
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('d.user1_id', '=', blocker), eb('d.user2_id', '=', blocked)]),
-          eb.and([eb('d.user2_id', '=', blocker), eb('d.user1_id', '=', blocked)]),
-        ]),
-      )
       .executeTakeFirst();
     return row !== undefined;
   }

@@ -37,15 +37,16 @@ export function conversationItem(l: ConversationListing, peer: UserSummary | und
   return item;
 }
 
-/** Items for many listings with one user query and one presence lookup for all DM partners. */
+/** Items for many listings, as `viewer` sees them, with one user query and one presence lookup for all DM partners. */
 export async function conversationItems(
   deps: Deps,
+  viewer: string,
   listings: readonly ConversationListing[],
   opts: { withPrivate: boolean },
 ): Promise<Record<string, unknown>[]> {
   const peerIds = listings.flatMap((l) => (l.peerId ? [l.peerId] : []));
   const users = await deps.stores.accounts.getUsers(peerIds);
   const visible = [...users.values()].filter((u) => u.state !== 'deleted');
-  const summaries = new Map((await userSummaries(deps, visible)).map((u) => [u.id, u]));
+  const summaries = new Map((await userSummaries(deps, viewer, visible)).map((u) => [u.id, u]));
   return listings.map((l) => conversationItem(l, l.peerId ? summaries.get(l.peerId) : undefined, opts));
 }

@@ -1,6 +1,7 @@
 import type { DeliveryOptions } from '../cluster/bus.js';
 import type { Deps } from '../runtime/deps.js';
 import { recipientsOf } from '../store/member-snapshot.js';
+import { blocksOfSnapshot, maySeeActivity, PresenceVisibility } from './presence-visibility.js';
 
 /**
  * Broadcasts one serialized frame to the active members of a conversation as
@@ -21,5 +22,19 @@ export async function broadcast(
   const members = await deps.stores.membership.snapshot(conversationId, memberVersion);
   if (!members) return;
   const recipients = recipientsOf(members, sender);
+  if (recipients.length > 0) deps.bus.publish(recipients, frame, options);
+}
+
+/**
+ * Broadcasts `sender`'s activity (typing, read and delivery receipts): as
+ * `broadcast`, and only to members the presence-visibility rule lets see the
+ * sender's activity. A DM's snapshot knows its block; in a room the sender's
+ * blocks are read once per event (never per recipient).
+ */
+export async function broadcastActivity(deps: Deps, conversationId: string, sender: string, frame: string, options: DeliveryOptions = {}): Promise<void> {
+  const members = await deps.stores.membership.snapshot(conversationId);
+  if (!members) return;
+  const blocks = members.type === 'dm' ? blocksOfSnapshot(members) : await new PresenceVisibility(deps.stores).blocksOf(sender);
+  const recipients = recipientsOf(members, sender).filter((u) => maySeeActivity(u, sender, blocks));
   if (recipients.length > 0) deps.bus.publish(recipients, frame, options);
 }

@@ -1,5 +1,5 @@
 import { broadcast } from '../domain/fanout.js';
-import { memberMessage, requireSender } from './shared/message-lookup.js';
+import { memberMessage, refuseIfBlocked, requireSender } from './shared/message-lookup.js';
 import { fail } from '../protocol/errors.js';
 import { infoFrame } from '../protocol/frames.js';
 import { formatTs } from '../protocol/time.js';
@@ -26,6 +26,7 @@ export const deleteOp: UserOp<DeleteBody> = {
       return ok({ conv, seq: seq, ts });
     }
     requireSender(msg, userId);
+    await refuseIfBlocked(ctx, conv);
     const changed = await deps.stores.edits.markDeleted(msg.id, now, false);
     if (!changed) return ok({ conv, seq: seq, ts });
     const frame = infoFrame({ conv, from: userId, what: 'delete', seq: seq, ts });

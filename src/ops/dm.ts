@@ -4,7 +4,7 @@ import { nowTs } from '../protocol/time.js';
 import { broadcast } from '../domain/fanout.js';
 import { userSummaries } from '../domain/user-view.js';
 import { conversationTtl } from '../domain/conversation-rules.js';
-import { activeMembershipOrFail, convIdOrFail, userIdOrFail } from './shared/guards.js';
+import { activeMembershipOrFail, blockedIn, convIdOrFail, userIdOrFail } from './shared/guards.js';
 import { step } from './shared/step.js';
 import type { MemberSettings } from '../store/conversation-store.js';
 import { created, ok, type OpResult, type UserOp, type UserOpContext } from './op.js';
@@ -31,7 +31,7 @@ async function startDm(ctx: UserOpContext, rawUser: string): Promise<OpResult> {
   const peer = await step(ctx, 'databaseError', () => accounts.getUser(peerId));
   if (!peer || peer.state === 'deleted') fail('userNotFound');
   const { convId, created: isNew } = await step(ctx, 'createDmFailed', () => conversations.findOrCreateDm(ctx.userId, peerId));
-  const [summary] = await userSummaries(ctx.deps, [peer]);
+  const [summary] = await userSummaries(ctx.deps, ctx.userId, [peer]);
   const params = { conv: convId, created: isNew, user: summary };
   return isNew ? created(params) : ok(params);
 }
@@ -51,6 +51,8 @@ async function changeSettings(ctx: UserOpContext, rawConv: string, body: DmBody)
     const conv = await step(ctx, 'databaseError', () => membership.getConversation(convId));
     if (!conv) fail('conversationNotFound');
     if (conv.type !== 'dm') fail('notADm');
+    // The TTL is shared by both participants: the blocked one may not change it.
+    if (hasTtl && (await blockedIn(ctx, convId, ctx.userId))) fail('blocked');
   }
   const ttl = hasTtl ? conversationTtl(body.disappearingTTL ?? 0) : undefined;
 

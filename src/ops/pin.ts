@@ -3,7 +3,7 @@ import { infoFrame } from '../protocol/frames.js';
 import { formatTs } from '../protocol/time.js';
 import { broadcast } from '../domain/fanout.js';
 import { managesRoom } from '../domain/conversation-rules.js';
-import { convIdOrFail } from './shared/guards.js';
+import { blockedIn, convIdOrFail } from './shared/guards.js';
 import { step } from './shared/step.js';
 import { ok, type UserOp } from './op.js';
 import { PinSchema, type PinBody } from '../protocol/schemas/pin.js';
@@ -28,6 +28,8 @@ export const pin: UserOp<PinBody> = {
     const me = await step(ctx, 'databaseError', () => membership.getActiveMembership(convId, ctx.userId));
     if (!me) fail('notMember');
     if (conv.type === 'room' && !managesRoom(me.role)) fail('onlyOwnerAdminPin');
+    // The pin is shared by both DM participants: the blocked one may not change it.
+    if (conv.type === 'dm' && (await blockedIn(ctx, convId, ctx.userId))) fail('blocked');
 
     const seq = body.seq ?? 0;
     const at = new Date();

@@ -1,5 +1,6 @@
 import { broadcast } from '../domain/fanout.js';
 import { activeMembershipOrFail, convIdOrFail } from './shared/guards.js';
+import { refuseIfBlocked } from './shared/message-lookup.js';
 import { toggleReaction } from '../protocol/message-head.js';
 import { fail } from '../protocol/errors.js';
 import { infoFrame } from '../protocol/frames.js';
@@ -20,6 +21,7 @@ export const react: UserOp<ReactBody> = {
     const conv = convIdOrFail(body.conv);
     const emoji = body.emoji;
     await activeMembershipOrFail(ctx, conv, userId);
+    await refuseIfBlocked(ctx, conv);
     const now = new Date();
     const found = await deps.stores.edits.updateHead(conv, body.seq, (head) => toggleReaction(head, emoji, userId), now);
     if (!found) fail('messageNotFound');

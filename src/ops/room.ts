@@ -39,7 +39,7 @@ async function create(ctx: UserOpContext, body: RoomBody): Promise<OpResult> {
   return created({ conv: convId, public: pub });
 }
 
-/** Adds a user; an active member keeps their role, a removed one returns as `member` (§12 item 4). */
+/** Adds a user; an active member keeps their role, a removed one returns as `member` (§12 item 4); not someone who blocked the inviter. */
 async function invite(ctx: UserOpContext, body: RoomBody): Promise<OpResult> {
   const convId = roomIdOrFail(body);
   const userId = userIdOrFail(body.user ?? '');
@@ -47,6 +47,8 @@ async function invite(ctx: UserOpContext, body: RoomBody): Promise<OpResult> {
   if (!managesRoom(me.role)) fail('onlyOwnerAdminInvite');
   const target = await step(ctx, 'databaseError', () => ctx.deps.stores.accounts.getUser(userId));
   if (!target || target.state === 'deleted') fail('userNotFound');
+  // Nobody is put into a room by someone they blocked.
+  if (await step(ctx, 'databaseError', () => ctx.deps.stores.membership.hasBlocked(userId, ctx.userId))) fail('blocked');
   await step(ctx, 'addMemberFailed', () => ctx.deps.stores.membership.addMember(convId, userId));
   const ts = nowTs();
   const frame = infoFrame({ conv: convId, from: ctx.userId, what: 'member_joined', user: userId, ts });

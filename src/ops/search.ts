@@ -15,6 +15,6 @@ export const search: UserOp<SearchBody> = {
     if (query === '') fail('missingQuery');
     const limit = body.limit !== undefined && body.limit >= 1 && body.limit <= 50 ? body.limit : 20;
     const users = await ctx.deps.stores.accounts.search(query, limit, ctx.userId);
-    return ok({ users: await userSummaries(ctx.deps, users) });
+    return ok({ users: await userSummaries(ctx.deps, ctx.userId, users) });
   },
 };

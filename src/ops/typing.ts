@@ -1,5 +1,5 @@
 import { parseUuid } from '../content/uuid.js';
-import { broadcast } from '../domain/fanout.js';
+import { broadcastActivity } from '../domain/fanout.js';
 import { fail } from '../protocol/errors.js';
 import { infoFrame } from '../protocol/frames.js';
 import { nowTs } from '../protocol/time.js';
@@ -25,7 +25,7 @@ export const typing: UserOp<TypingBody> = {
     if (!ctx.session.allowTyping(conv)) return null;
     if (!(await deps.stores.membership.getActiveMembership(conv, userId))) return null;
     const frame = infoFrame({ conv, from: userId, what: 'typing', ts: nowTs() });
-    await broadcast(deps, conv, userId, frame, { exceptSession: ctx.session.id, droppable: true });
+    await broadcastActivity(deps, conv, userId, frame, { exceptSession: ctx.session.id, droppable: true });
     return null;
   },
 };

@@ -107,6 +107,21 @@ export class MembershipStore {
     return row ? this.membershipFromRow(row) : null;
   }
 
+  /** Whether `blocker` blocked `blocked` in their DM (the `blocked` flag of the blocker's row, left or not). */
+  async hasBlocked(blocker: string, blocked: string): Promise<boolean> {
+    const [user1, user2] = blocker < blocked ? [blocker, blocked] : [blocked, blocker];
+    const row = await this.db.kysely
+      .selectFrom('dm_participants as d')
+      .innerJoin('members as m', 'm.conversation_id', 'd.conversation_id')
+      .select('m.conversation_id')
+      .where('d.user1_id', '=', user1)
+      .where('d.user2_id', '=', user2)
+      .where('m.user_id', '=', blocker)
+      .where('m.blocked', '=', true)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   /** Only an active membership; null for removed members and strangers. */
   async getActiveMembership(conversationId: string, userId: string): Promise<MembershipRecord | null> {
     const m = await this.getMembership(conversationId, userId);

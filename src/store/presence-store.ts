@@ -37,4 +37,21 @@ export class PresenceStore {
       .execute();
     return rows.map((r) => r.user_id);
   }
+
+  /**
+   * Users with a block between them and `userId`, in either direction: the
+   * other participant of every DM where either member row has `blocked` set
+   * (left or not; a block outlives leaving). Driven by the indexed pair
+   * columns of dm_participants, then the members primary key.
+   */
+  async blockPeers(userId: string): Promise<Set<string>> {
+    const rows = await this.db.kysely
+      .selectFrom('dm_participants as d')
+      .innerJoin('members as m', 'm.conversation_id', 'd.conversation_id')
+      .select(['d.user1_id', 'd.user2_id'])
+      .where((eb) => eb.or([eb('d.user1_id', '=', userId), eb('d.user2_id', '=', userId)]))
+      .where('m.blocked', '=', true)
+      .execute();
+    return new Set(rows.map((r) => (r.user1_id === userId ? r.user2_id : r.user1_id)));
+  }
 }

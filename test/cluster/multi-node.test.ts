@@ -144,6 +144,42 @@ test('presence across nodes: a watcher sees exactly one on per coming online and
   });
 });
 
+test('a block hides the blocker from the blocked across nodes: no pres, no typing, no last seen', { skip }, async () => {
+  await withCluster(2, async ([a, b]) => {
+    const al = await signUp(a!, 'blocked_x');
+    const cy = await signUp(a!, 'watcher_x');
+    const bea = await signUp(b!, 'blocker_x');
+    const dm = (await al.client.request('dm', { user: bea.id })).params.conv;
+    const room = (await cy.client.request('room', { action: 'create' })).params.conv;
+    for (const u of [al, bea]) assert.equal((await cy.client.request('room', { id: room, action: 'invite', user: u.id })).code, 200);
+    assert.equal((await bea.client.request('dm', { conv: dm, blocked: true })).code, 200);
+
+    bea.client.close();
+    await cy.client.waitFor((f) => f.pres?.user === bea.id && f.pres.what === 'off');
+    const beaAgain = await loginOn(b!, bea.token);
+    await cy.client.waitFor((f) => f.pres?.user === bea.id && f.pres.what === 'on');
+    beaAgain.send({ typing: { conv: room } });
+    await cy.client.waitFor((f) => f.info?.from === bea.id && f.info.what === 'typing');
+    // Marker: a user on the blocker's node goes offline after all of the above; the blocked hears that one.
+    const marker = await signUp(b!, 'marker_x');
+    await al.client.request('dm', { user: marker.id });
+    marker.client.close();
+    await al.client.waitFor((f) => f.pres?.user === marker.id && f.pres.what === 'off');
+    assert.deepEqual(
+      al.client.frames.filter((f) => f.pres?.user === bea.id || f.info?.from === bea.id),
+      [],
+    );
+    const seen = (await al.client.request('get', { what: 'user', user: bea.id })).params.user;
+    assert.deepEqual([seen.online, seen.lastSeen], [false, null]);
+    assert.equal((await cy.client.request('get', { what: 'user', user: bea.id })).params.user.online, true);
+
+    assert.equal((await beaAgain.request('dm', { conv: dm, blocked: false })).code, 200);
+    beaAgain.close();
+    const off = await al.client.waitFor((f) => f.pres?.user === bea.id && f.pres.what === 'off');
+    assert.ok(off.pres.lastSeen, 'unblocked: presence flows again');
+  });
+});
+
 test('a node killed with SIGKILL: its users go offline for watchers within the presence TTL', { skip }, async () => {
   await withCluster(
     2,

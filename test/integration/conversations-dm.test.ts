@@ -166,10 +166,12 @@ for (const backend of backends()) {
       await insertMessage(s, conv, eli.id, 1);
       assert.deepEqual((await dana.client.request('dm', { conv, blocked: true })).params, { conv, blocked: true });
 
-      assert.equal((await eli.client.request('pin', { conv, seq: 1 })).code, 200);
-      assert.equal((await eli.client.request('dm', { conv, disappearingTTL: 10 })).code, 200);
-      assert.equal((await eli.client.request('pin', { conv, seq: 0 })).code, 200);
-      await eli.client.waitFor((f) => f.info?.what === 'unpin');
+      // Settings the two share are refused to the blocked participant.
+      assert.deepEqual(pick(await eli.client.request('pin', { conv, seq: 1 })), [403, 'blocked']);
+      assert.deepEqual(pick(await eli.client.request('dm', { conv, disappearingTTL: 10 })), [403, 'blocked']);
+      assert.deepEqual(pick(await eli.client.request('pin', { conv, seq: 0 })), [403, 'blocked']);
+      eli.client.send({ typing: { conv } });
+      assert.equal((await eli.client.request('read', { conv, seq: 1 })).code, 200);
       // Dana's own request is the marker: anything Eli caused was queued to her before its reply.
       await dana.client.request('get', { what: 'conversations' });
       assert.deepEqual(

@@ -35,4 +35,26 @@ storeSuite('presence store', (get) => {
     assert.deepEqual(await stores.presence.subscribers(me), [other]);
     assert.deepEqual(await stores.presence.subscribers(peer), [me], 'the blocker still hears about the blocked user');
   });
+
+  test('blockPeers: the other participant of every DM where either of the two blocked, left or not', async () => {
+    const { stores, db } = get();
+    const [me, blocker, blocked, friend] = (await insertUsers(db, 4)) as [string, string, string, string];
+    const { convId: byHer } = await stores.conversations.findOrCreateDm(me, blocker);
+    const { convId: byMe } = await stores.conversations.findOrCreateDm(me, blocked);
+    await stores.conversations.findOrCreateDm(me, friend);
+    assert.deepEqual([...(await stores.presence.blockPeers(me))], []);
+    await stores.conversations.updateSettings(byHer, blocker, { blocked: true });
+    await stores.conversations.updateSettings(byMe, me, { blocked: true });
+    assert.deepEqual([...(await stores.presence.blockPeers(me))].sort(), [blocker, blocked].sort());
+    assert.deepEqual([...(await stores.presence.blockPeers(blocker))], [me]);
+    assert.deepEqual([...(await stores.presence.blockPeers(friend))], []);
+    await db.kysely.updateTable('members').set({ deleted_at: new Date() }).where('conversation_id', '=', byHer).execute();
+    assert.deepEqual([...(await stores.presence.blockPeers(blocker))], [me], 'a block outlives leaving');
+    assert.equal(await stores.membership.hasBlocked(blocker, me), true);
+    assert.equal(await stores.membership.hasBlocked(me, blocker), false);
+    assert.equal(await stores.membership.hasBlocked(me, blocked), true);
+    await stores.conversations.updateSettings(byMe, me, { blocked: false });
+    assert.deepEqual([...(await stores.presence.blockPeers(me))], [blocker]);
+    assert.equal(await stores.membership.hasBlocked(me, blocked), false);
+  });
 });

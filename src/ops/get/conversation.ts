@@ -12,6 +12,6 @@ export async function getConversation(ctx: UserOpContext, body: GetBody): Promis
   await activeMembershipOrFail(ctx, convId, ctx.userId);
   const listing = await step(ctx, 'databaseError', () => ctx.deps.stores.conversations.listing(convId, ctx.userId));
   if (!listing) fail('conversationNotFound');
-  const [item] = await step(ctx, 'databaseError', () => conversationItems(ctx.deps, [listing], { withPrivate: true }));
+  const [item] = await step(ctx, 'databaseError', () => conversationItems(ctx.deps, ctx.userId, [listing], { withPrivate: true }));
   return ok({ conversation: item });
 }

@@ -7,7 +7,7 @@ import type { GetBody } from '../../protocol/schemas/get.js';
 export async function getConversations(ctx: UserOpContext, _body: GetBody): Promise<OpResult> {
   const items = await step(ctx, 'getConversationsFailed', async () => {
     const listings = await ctx.deps.stores.conversations.listForUser(ctx.userId);
-    return conversationItems(ctx.deps, listings, { withPrivate: false });
+    return conversationItems(ctx.deps, ctx.userId, listings, { withPrivate: false });
   });
   return ok({ conversations: items });
 }

@@ -17,7 +17,7 @@ export async function getMembers(ctx: UserOpContext, body: GetBody): Promise<OpR
       const u = users.get(r.userId);
       return u && u.state !== 'deleted' ? [u] : [];
     });
-    return userSummaries(ctx.deps, visible);
+    return userSummaries(ctx.deps, ctx.userId, visible);
   });
   return ok({ members });
 }

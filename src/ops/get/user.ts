@@ -11,7 +11,7 @@ export async function getUser(ctx: UserOpContext, body: GetBody): Promise<OpResu
   const userId = userIdOrFail(body.user);
   const user = await step(ctx, 'userNotFound', () => ctx.deps.stores.accounts.getUser(userId));
   if (!user || user.state === 'deleted') fail('userNotFound');
-  const [summary] = await userSummaries(ctx.deps, [user]);
+  const [summary] = await userSummaries(ctx.deps, ctx.userId, [user]);
   // Private data goes to its owner only: anyone else's `get user` never carries it.
   const own = user.id === ctx.userId && user.private !== null && user.private !== undefined;
   return ok({ user: own ? { ...summary, private: user.private } : summary });

@@ -3,7 +3,7 @@ import { infoFrame } from '../../protocol/frames.js';
 import { formatTs } from '../../protocol/time.js';
 import type { OpResult, UserOpContext } from '../op.js';
 import type { Receipts } from '../../store/receipt-store.js';
-import { broadcast } from '../../domain/fanout.js';
+import { broadcastActivity } from '../../domain/fanout.js';
 import { activeMembershipOrFail, convIdOrFail } from './guards.js';
 
 /**
@@ -31,5 +31,5 @@ export async function moveReceipt(
   const seq = what === 'read' ? pos.readSeq : pos.recvSeq;
   const ts = formatTs(at);
   const frame = infoFrame({ conv, from: userId, what, seq, ts });
-  return { code: 200, params: { conv, seq, ts }, after: () => broadcast(deps, conv, userId, frame, { exceptSession: ctx.session.id }) };
+  return { code: 200, params: { conv, seq, ts }, after: () => broadcastActivity(deps, conv, userId, frame, { exceptSession: ctx.session.id }) };
 }

@@ -26,6 +26,9 @@ async function buildWorld(s: TestServer): Promise<World> {
   await must(owner!.client, 'room', { id: room, action: 'kick', user: kicked!.id });
   const dmReply = await blocker!.client.request('dm', { user: blocked!.id });
   const dm = dmReply.params.conv as string;
+  const post = async (conv: string, from: Person) => (await must(from.client, 'send', { conv, content: { v: 1, text: 'post' } }, 202)).params.seq as number;
+  // The blocked user's own messages, written before the block.
+  const blockedOwn = [await post(dm, blocked!), await post(dm, blocked!), await post(dm, blocked!)];
   await must(blocker!.client, 'dm', { conv: dm, blocked: true });
   const png = await upload(s, owner!.token, await images.png(), { type: 'image/png', name: 'photo.png' });
   assert.equal(png.status, 201);
@@ -40,8 +43,14 @@ async function buildWorld(s: TestServer): Promise<World> {
     roomFile,
     people: { owner: owner!, admin: admin!, member: member!, left: left!, kicked: kicked!, stranger: stranger!, blocker: blocker!, blocked: blocked! },
     anonymous: await s.connect(),
-    async post(conv, from) {
-      return (await must(from.client, 'send', { conv, content: { v: 1, text: 'post' } }, 202)).params.seq as number;
+    post,
+    async ownDmMessage(actor) {
+      if (actor.id === blocker!.id) return post(dm, actor);
+      // Someone outside the DM asks about a message that exists there.
+      if (actor.id !== blocked!.id) return 1;
+      const seq = blockedOwn.shift();
+      assert.ok(seq !== undefined, 'no message of the blocked user left');
+      return seq;
     },
     async newMember() {
       const p = await make();

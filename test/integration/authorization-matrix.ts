@@ -47,6 +47,8 @@ export interface World {
   blockedUsersRoom: string;
   /** An image the owner uploaded and sent in the room. */
   roomFile: string;
+  /** A message of `actor`'s own in the DM (the blocked user's were sent before the block); its seq. */
+  ownDmMessage(actor: Person): Promise<number>;
   /** A new message in `conv` from `from`; its seq. */
   post(conv: string, from: Person): Promise<number>;
   /** A new user who is a member of the room (a target for kick and role). */
@@ -199,6 +201,28 @@ export const MATRIX: Row[] = [
   { op: 'get', what: 'DM history', request: async (w) => ({ what: 'messages', conv: w.dm }), expect: { blocker: 200, blocked: 200, stranger: NOT_MEMBER } },
   { op: 'dm', what: 'open the DM with the other', request: async (w, a) => ({ user: other(w, a).id }), expect: { blocker: 200, blocked: 200 } },
   { op: 'get', what: 'the other user', request: async (w, a) => ({ what: 'user', user: other(w, a).id }), expect: { blocker: 200, blocked: 200 } },
+  {
+    op: 'dm',
+    what: 'mute the DM (own flag)',
+    request: async (w) => ({ conv: w.dm, muted: true }),
+    expect: { blocker: 200, blocked: 200, stranger: NOT_MEMBER },
+  },
+  { op: 'dm', what: 'disappearing TTL of the DM', request: async (w) => ({ conv: w.dm, disappearingTTL: 3600 }), expect: dmShared(200) },
+  { op: 'pin', what: 'a message in the DM', request: async (w) => ({ conv: w.dm, seq: await w.post(w.dm, w.people.blocker) }), expect: dmShared(200) },
+  { op: 'edit', what: 'own message in the DM', request: async (w, a) => ({ conv: w.dm, seq: await w.ownDmMessage(a), content: text }), expect: dmShared(200) },
+  {
+    op: 'react',
+    what: 'a message in the DM',
+    request: async (w) => ({ conv: w.dm, seq: await w.post(w.dm, w.people.blocker), emoji: '👍' }),
+    expect: dmShared(200),
+  },
+  { op: 'unsend', what: 'own message in the DM', request: async (w, a) => ({ conv: w.dm, seq: await w.ownDmMessage(a) }), expect: dmShared(200) },
+  {
+    op: 'room',
+    what: 'invite the blocker to own room',
+    request: async (w) => ({ id: w.blockedUsersRoom, action: 'invite', user: w.people.blocker.id }),
+    expect: { blocked: [403, 'blocked'] },
+  },
 
   // --- the person and the account -------------------------------------------------------------------------------
   { op: 'search', what: 'users by name', request: async () => ({ query: 'user' }), expect: { member: 200, 'signed-out': SIGNED_OUT } },
@@ -247,6 +271,11 @@ function smallFile(): FormData {
   const form = new FormData();
   form.append('file', new Blob([Buffer.from('hello')], { type: 'text/plain' }), 'hello.txt');
   return form;
+}
+
+/** A DM setting or act that reaches the other person: the blocker may, the blocked gets `403 blocked`. */
+function dmShared(ok: Expect) {
+  return { blocker: ok, blocked: [403, 'blocked'] as const, stranger: NOT_MEMBER };
 }
 
 /** The other participant of the DM. */

@@ -20,6 +20,10 @@ export const CloseCode = {
   FLOODING: 4008,
   /** Outbound buffer passed its hard limit; the client reads too slowly. Reconnect and fetch by seq. */
   SLOW_CONSUMER: 4009,
+  /** The session was ended (logout of this device, sign-out elsewhere, password change, account deleted): do not reconnect automatically. */
+  SESSION_ENDED: 4010,
+  /** The account was suspended: do not reconnect automatically. */
+  ACCOUNT_SUSPENDED: 4011,
 } as const;
 
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
@@ -33,4 +37,6 @@ export const CloseReason: Record<CloseCode, string> = {
   4002: 'heartbeat timeout',
   4008: 'rate limit exceeded',
   4009: 'slow consumer',
+  4010: 'session ended',
+  4011: 'account suspended',
 };

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from './database.js';
+import { expiredFor } from './message-reads.js';
 
 export type FileStatus = 'pending' | 'ready' | 'failed';
 
@@ -121,18 +122,7 @@ export class FileStore {
               .whereRef('mf.file_id', '=', 'f.id')
               .where('m.deleted_at', 'is', null)
               .where('mb.deleted_at', 'is', null)
-              .where((m) =>
-                m.not(
-                  m.exists(
-                    m
-                      .selectFrom('message_reads as r')
-                      .select(sql.lit(1).as('y'))
-                      .whereRef('r.message_id', '=', 'm.id')
-                      .where('r.user_id', '=', userId)
-                      .where((r) => r.or([r('r.expired', '=', true), r('r.expires_at', '<=', now)])),
-                  ),
-                ),
-              ),
+              .where((m) => m.not(expiredFor(m, 'm.id', userId, now))),
           ),
         ]),
       )

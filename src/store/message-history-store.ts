@@ -2,6 +2,7 @@ import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kyse
 import type { Db } from './database.js';
 import type { Database } from './schema.js';
 import { messageFromRow, type MessageRecord } from './message-record.js';
+import { expiredFor } from './message-reads.js';
 
 export interface HistoryQuery {
   conversationId: string;
@@ -90,15 +91,6 @@ function visibleTo(eb: MessagesEb, reader: string, now: Date): Expression<SqlBoo
           .where('message_deletions.user_id', '=', reader),
       ),
     ),
-    eb.not(
-      eb.exists(
-        eb
-          .selectFrom('message_reads')
-          .select(sql.lit(1).as('x'))
-          .whereRef('message_reads.message_id', '=', 'messages.id')
-          .where('message_reads.user_id', '=', reader)
-          .where((r) => r.or([r('message_reads.expired', '=', true), r('message_reads.expires_at', '<=', now)])),
-      ),
-    ),
+    eb.not(expiredFor(eb, 'messages.id', reader, now)),
   ]);
 }

@@ -1,4 +1,5 @@
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool } from 'kysely';
+import type { Database } from './schema.js';
 import type { Dialect } from './migrations/column-types.js';
 import { ALLOWED_TTLS, DEFAULT_VIEW_ONCE_TTL } from '../protocol/message-head.js';
 
@@ -33,4 +34,20 @@ export function readStamps(
     readAt: ts(e.readAt),
     expiresAt: sql`CASE WHEN m.view_once THEN ${viewOnce} ELSE ${plain} END`,
   };
+}
+
+/**
+ * "This message has expired for `reader`": by the flag the sweep sets or by
+ * time, so correctness never waits for the sweep. `messageId` names the
+ * message id column of the outer query (e.g. `messages.id`, `m.id`).
+ */
+export function expiredFor(eb: ExpressionBuilder<Database, any>, messageId: string, reader: string, now: Date): Expression<SqlBool> {
+  return eb.exists(
+    eb
+      .selectFrom('message_reads as expiry')
+      .select(sql.lit(1).as('x'))
+      .whereRef('expiry.message_id', '=', sql.ref(messageId) as never)
+      .where('expiry.user_id', '=', reader)
+      .where((r) => r.or([r('expiry.expired', '=', true), r('expiry.expires_at', '<=', now)])),
+  );
 }

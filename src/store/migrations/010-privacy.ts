@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { MigrationContext } from './column-types.js';
 
 /**
@@ -23,6 +23,11 @@ export async function up({ db }: MigrationContext): Promise<void> {
     .alterTable('contacts')
     .addColumn('owner_added', 'boolean', (c) => c.notNull().defaultTo(false))
     .execute();
+  await markInviterRows(db);
+}
+
+/** Existing rows: the inviter's side of an invite contact is hers; nothing else is known. */
+export async function markInviterRows(db: Kysely<any>): Promise<void> {
   await sql`UPDATE contacts SET owner_added = ${sql.lit(true)} WHERE source = 'invite' AND invite_id IS NOT NULL
     AND user_id = (SELECT inviter_id FROM invite_codes WHERE invite_codes.id = contacts.invite_id)`.execute(db);
 }

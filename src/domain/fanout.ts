@@ -1,7 +1,7 @@
 import type { DeliveryOptions } from '../cluster/bus.js';
 import type { Deps } from '../runtime/deps.js';
 import { recipientsOf } from '../store/member-snapshot.js';
-import { blocksOfSnapshot, maySeeActivity, PresenceVisibility } from './presence-visibility.js';
+import { maySeeActivity, PresenceVisibility, type Activity } from './presence-visibility.js';
 
 /**
  * Broadcasts one serialized frame to the active members of a conversation as
@@ -27,14 +27,23 @@ export async function broadcast(
 
 /**
  * Broadcasts `sender`'s activity (typing, read and delivery receipts): as
- * `broadcast`, and only to members the presence-visibility rule lets see the
- * sender's activity. A DM's snapshot knows its block; in a room the sender's
- * blocks are read once per event (never per recipient).
+ * `broadcast`, and only to members the presence-visibility rule lets see
+ * that activity of the sender. A DM's snapshot knows its block; in a room
+ * the sender's blocks are read once per event. Receipts also read her
+ * privacy settings (and, for `contacts`, her contact set) once per event;
+ * typing needs no settings. Never a query per recipient.
  */
-export async function broadcastActivity(deps: Deps, conversationId: string, sender: string, frame: string, options: DeliveryOptions = {}): Promise<void> {
+export async function broadcastActivity(
+  deps: Deps,
+  conversationId: string,
+  sender: string,
+  activity: Activity,
+  frame: string,
+  options: DeliveryOptions = {},
+): Promise<void> {
   const members = await deps.stores.membership.snapshot(conversationId);
   if (!members) return;
-  const blocks = members.type === 'dm' ? blocksOfSnapshot(members) : await new PresenceVisibility(deps.stores).blocksOf(sender);
-  const recipients = recipientsOf(members, sender).filter((u) => maySeeActivity(u, sender, blocks));
+  const v = await new PresenceVisibility(deps.stores).ofActivity(sender, activity, members);
+  const recipients = recipientsOf(members, sender).filter((u) => maySeeActivity(u, sender, activity, v));
   if (recipients.length > 0) deps.bus.publish(recipients, frame, options);
 }

@@ -6,8 +6,10 @@ import { PresenceVisibility } from './presence-visibility.js';
 
 /**
  * Tells a user's presence subscribers (PROTOCOL §4.3) when they come online
- * or go offline: those the presence-visibility rule lets see the user (two
- * queries per change, none per subscriber).
+ * or go offline: those the presence-visibility rule lets see the user, by
+ * her blocks and her privacy settings (three queries per change, her
+ * subscribers, her blocks, her settings with her contact set; none per
+ * subscriber).
  */
 export class PresenceNotifier {
   readonly #visibility: PresenceVisibility;

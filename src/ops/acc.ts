@@ -12,6 +12,7 @@ import { formatTs } from '../protocol/time.js';
 import type { AccountChanges } from '../store/account-store.js';
 import { created, ok, type OpContext, type PublicOp, type UserOpContext } from './op.js';
 import { AccSchema, type AccBody } from '../protocol/schemas/acc.js';
+import { DEFAULT_PRIVACY, PRESENCE_SETTINGS } from '../domain/presence-visibility.js';
 
 export const MAX_USERNAME_CHARS = 64;
 export const MAX_PASSWORD_BYTES = 1024;
@@ -145,8 +146,18 @@ async function updateMe(ctx: UserOpContext, body: AccBody) {
     changes.lang = body.lang;
     params.lang = body.lang;
   }
-  if (Object.keys(changes).length === 0) return ok();
-  const updated = await accounts.updateAccount(ctx.userId, changes);
+  if (body.privacy !== undefined) {
+    const { presence, readReceipts } = body.privacy;
+    if (presence !== undefined && !(PRESENCE_SETTINGS as readonly string[]).includes(presence)) fail('invalidPrivacy');
+    // Takes effect at the next event: nobody gets a frame for the change itself (no `pres` off or on).
+    if (presence !== undefined || readReceipts !== undefined) changes.privacy = { presence, readReceipts };
+  }
+  if (Object.keys(changes).length === 0 && body.privacy === undefined) return ok();
+  const updated = Object.keys(changes).length > 0 ? await accounts.updateAccount(ctx.userId, changes) : { mail: false };
+  if (body.privacy !== undefined) {
+    // Her settings as now stored, to her alone.
+    params.privacy = (await accounts.getUser(ctx.userId))?.privacy ?? DEFAULT_PRIVACY;
+  }
   if (updated.emailVerified !== undefined) params.emailVerified = updated.emailVerified;
   const address = changes.email?.address;
   const after = updated.mail && verification && address ? () => sendVerificationMail(ctx.deps.mailer, config, address, verification.token) : undefined;

@@ -25,7 +25,7 @@ export const typing: UserOp<TypingBody> = {
     if (!ctx.session.allowTyping(conv)) return null;
     if (!(await deps.stores.membership.getActiveMembership(conv, userId))) return null;
     const frame = infoFrame({ conv, from: userId, what: 'typing', ts: nowTs() });
-    await broadcastActivity(deps, conv, userId, frame, { exceptSession: ctx.session.id, droppable: true });
+    await broadcastActivity(deps, conv, userId, 'typing', frame, { exceptSession: ctx.session.id, droppable: true });
     return null;
   },
 };

@@ -63,6 +63,8 @@ export const Errors = {
   updateLangFailed: [500, 'failed to update language'],
   /** Added: lang over 10 characters (the reference answered 500). */
   invalidLang: [400, 'invalid language'],
+  /** Added: `acc me {privacy:{presence}}` other than everyone, contacts or nobody. */
+  invalidPrivacy: [400, 'invalid privacy setting'],
   // search (§3.4)
   missingQuery: [400, 'missing search query'],
   searchFailed: [500, 'search failed'],

@@ -17,6 +17,8 @@ export interface UserRecord {
    * lists of users never carry it. Only ever sent to the account's owner.
    */
   private?: unknown;
+  /** Her privacy settings (`acc me {privacy}`), only read by `getUser`; only ever sent to the account's owner. */
+  privacy?: { presence: string; readReceipts: boolean };
 }
 
 export interface NewAccount {
@@ -46,6 +48,7 @@ export interface AccountChanges {
   passwordHash?: string;
   email?: EmailChange;
   lang?: string;
+  privacy?: { presence?: string; readReceipts?: boolean };
 }
 
 /**
@@ -152,7 +155,9 @@ export class AccountStore {
     const row = fast
       ? await fast.exclusive(() => fast.prepare('select * from users where id = ?').get(id) as Record<string, unknown> | undefined)
       : await this.db.kysely.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? { ...this.#user(row), private: this.db.codec.json(row.private ?? null) } : null;
+    if (!row) return null;
+    const privacy = { presence: String(row.presence_privacy), readReceipts: this.db.codec.bool(row.read_receipts as boolean | number) };
+    return { ...this.#user(row), private: this.db.codec.json(row.private ?? null), privacy };
   }
 
   /** Users by id in one query; unknown ids are absent from the map. */
@@ -244,6 +249,8 @@ export class AccountStore {
         verified = unchanged || (e.address === null && e.verifiedWhenEmpty);
       }
       if (ch.lang !== undefined) set.lang = ch.lang;
+      if (ch.privacy?.presence !== undefined) set.presence_privacy = ch.privacy.presence;
+      if (ch.privacy?.readReceipts !== undefined) set.read_receipts = ch.privacy.readReceipts;
       if (ch.passwordHash !== undefined) {
         set.must_change_password = false;
         await trx.updateTable('auth').set({ secret: ch.passwordHash }).where('user_id', '=', userId).where('scheme', '=', 'basic').execute();

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Db } from './database.js';
 import type { Database } from './schema.js';
 
@@ -16,19 +16,31 @@ export interface ContactRecord {
 type Executor = Kysely<Database> | Transaction<Database>;
 
 /**
- * Adds both directions of a contact; rows that already exist are kept as
- * they are (source and nickname unchanged). Both rows go in one statement in
- * a fixed order, so two transactions adding the same pair cannot deadlock.
+ * Adds both directions of a contact, `adder` (`a` or `b`) being the one who
+ * added it: only the adder's own row records that she added the other
+ * (`owner_added`), so someone adding her never counts as a contact she
+ * chose. Rows that already exist are kept as they are (source and nickname
+ * unchanged), except that the adder's row now records her add. Both rows go
+ * in one statement in a fixed order, so two transactions adding the same
+ * pair cannot deadlock.
  */
-export async function insertContactPair(exec: Executor, a: string, b: string, source: ContactSource, inviteId: string | null, now: Date): Promise<void> {
+export async function insertContactPair(
+  exec: Executor,
+  a: string,
+  b: string,
+  adder: string,
+  source: ContactSource,
+  inviteId: string | null,
+  now: Date,
+): Promise<void> {
   const [lo, hi] = a < b ? [a, b] : [b, a];
   await exec
     .insertInto('contacts')
     .values([
-      { user_id: lo, contact_id: hi, source, invite_id: inviteId, created_at: now },
-      { user_id: hi, contact_id: lo, source, invite_id: inviteId, created_at: now },
+      { user_id: lo, contact_id: hi, source, invite_id: inviteId, created_at: now, owner_added: lo === adder },
+      { user_id: hi, contact_id: lo, source, invite_id: inviteId, created_at: now, owner_added: hi === adder },
     ])
-    .onConflict((oc) => oc.columns(['user_id', 'contact_id']).doNothing())
+    .onConflict((oc) => oc.columns(['user_id', 'contact_id']).doUpdateSet({ owner_added: sql<boolean>`contacts.owner_added OR excluded.owner_added` }))
     .execute();
 }
 
@@ -39,9 +51,9 @@ export async function insertContactPair(exec: Executor, a: string, b: string, so
 export class ContactStore {
   constructor(private readonly db: Db) {}
 
-  /** Both directions with source 'manual'; idempotent. */
+  /** Both directions with source 'manual', recorded as added by `owner`; idempotent. */
   async add(owner: string, contact: string, now = new Date()): Promise<void> {
-    await insertContactPair(this.db.kysely, owner, contact, 'manual', null, now);
+    await insertContactPair(this.db.kysely, owner, contact, owner, 'manual', null, now);
   }
 
   /** Deletes both directions; no error when absent. */

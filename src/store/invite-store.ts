@@ -173,7 +173,7 @@ export class InviteStore {
         continue;
       }
       const { convId: conv } = await findOrCreateDm(trx, inv.inviterId, redeemerId, now);
-      await insertContactPair(trx, inv.inviterId, redeemerId, 'invite', inv.id, now);
+      await insertContactPair(trx, inv.inviterId, redeemerId, inv.inviterId, 'invite', inv.id, now);
       out.push({ inviteId: inv.id, inviterId: inv.inviterId, conv });
     }
     return out;

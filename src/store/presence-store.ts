@@ -1,5 +1,19 @@
 import type { Db } from './database.js';
 
+/** One subject's stored privacy settings, and whether she added a given viewer herself. */
+export interface SubjectPrivacyRecord {
+  presence: string;
+  readReceipts: boolean;
+  addedViewer: boolean;
+}
+
+/** One user's stored privacy settings and, when she shows presence to contacts only, the users she added herself. */
+export interface UserPrivacyRecord {
+  presence: string;
+  readReceipts: boolean;
+  added: Set<string>;
+}
+
 /** Who hears about whose presence (PROTOCOL §4.3). */
 export class PresenceStore {
   constructor(private readonly db: Db) {}
@@ -53,5 +67,43 @@ export class PresenceStore {
       .where('m.blocked', '=', true)
       .execute();
     return new Set(rows.map((r) => (r.user1_id === userId ? r.user2_id : r.user1_id)));
+  }
+
+  /**
+   * `userId`'s privacy settings in one query. Her contact set is joined only
+   * when her setting is 'contacts', and only the rows she added herself.
+   * Null for an unknown user.
+   */
+  async privacyOf(userId: string): Promise<UserPrivacyRecord | null> {
+    const rows = await this.db.kysely
+      .selectFrom('users as u')
+      .leftJoin('contacts as c', (j) => j.onRef('c.user_id', '=', 'u.id').on('c.owner_added', '=', true).on('u.presence_privacy', '=', 'contacts'))
+      .select(['u.presence_privacy', 'u.read_receipts', 'c.contact_id'])
+      .where('u.id', '=', userId)
+      .execute();
+    const first = rows[0];
+    if (!first) return null;
+    const added = new Set<string>();
+    for (const r of rows) if (r.contact_id) added.add(r.contact_id);
+    return { presence: first.presence_privacy, readReceipts: this.db.codec.bool(first.read_receipts), added };
+  }
+
+  /**
+   * The privacy settings of each of `subjects` and whether she added `viewer`
+   * herself, in one query (contacts primary key). Unknown users are absent.
+   */
+  async privacyToward(viewer: string, subjects: readonly string[]): Promise<Map<string, SubjectPrivacyRecord>> {
+    const out = new Map<string, SubjectPrivacyRecord>();
+    if (subjects.length === 0) return out;
+    const rows = await this.db.kysely
+      .selectFrom('users as u')
+      .leftJoin('contacts as c', (j) => j.onRef('c.user_id', '=', 'u.id').on('c.contact_id', '=', viewer).on('c.owner_added', '=', true))
+      .select(['u.id', 'u.presence_privacy', 'u.read_receipts', 'c.contact_id'])
+      .where('u.id', 'in', [...new Set(subjects)])
+      .execute();
+    for (const r of rows) {
+      out.set(r.id, { presence: r.presence_privacy, readReceipts: this.db.codec.bool(r.read_receipts), addedViewer: r.contact_id !== null });
+    }
+    return out;
   }
 }

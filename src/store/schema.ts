@@ -25,6 +25,10 @@ export interface UsersTable {
   email_verification_token: string | null;
   email_verification_expires: Ts | null;
   lang: string | null;
+  /** Added: who may see her presence: 'everyone', 'contacts' (those she added herself) or 'nobody'. */
+  presence_privacy: ColumnType<string, string | undefined, string>;
+  /** Added: whether others are told what she read. */
+  read_receipts: Bool;
   /** Added: bumped on password change; tokens carrying an older epoch are refused. */
   token_epoch: ColumnType<number, number | undefined, number>;
   /** Added: lower-cased display name (public.fn) for portable case-insensitive search. */
@@ -176,6 +180,8 @@ export interface ContactsTable {
   nickname: string | null;
   invite_id: string | null;
   created_at: TsDefault;
+  /** Added: the owner (`user_id`) added this contact herself; only such rows count for presence 'contacts'. */
+  owner_added: Bool;
 }
 
 export interface SchemaVersionTable {

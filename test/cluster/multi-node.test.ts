@@ -180,6 +180,37 @@ test('a block hides the blocker from the blocked across nodes: no pres, no typin
   });
 });
 
+test('presence contacts across nodes: someone she did not add, on the other node, gets no pres when she comes online', { skip }, async () => {
+  await withCluster(2, async ([a, b]) => {
+    const al = await signUp(a!, 'not_added_x');
+    const cy = await signUp(a!, 'added_x');
+    const bea = await signUp(b!, 'private_x');
+    const room = (await cy.client.request('room', { action: 'create' })).params.conv;
+    for (const u of [al, bea]) assert.equal((await cy.client.request('room', { id: room, action: 'invite', user: u.id })).code, 200);
+    assert.equal((await al.client.request('contact', { add: bea.id })).code, 200, 'his add does not count for her');
+    assert.equal((await bea.client.request('contact', { add: cy.id })).code, 200);
+    assert.equal((await bea.client.request('acc', { user: 'me', privacy: { presence: 'contacts' } })).code, 200);
+
+    bea.client.close();
+    await cy.client.waitFor((f) => f.pres?.user === bea.id && f.pres.what === 'off');
+    const beaAgain = await loginOn(b!, bea.token);
+    await cy.client.waitFor((f) => f.pres?.user === bea.id && f.pres.what === 'on');
+    // Marker: a user on her node goes offline after all of the above; Al hears that one.
+    const marker = await signUp(b!, 'marker_p');
+    await al.client.request('dm', { user: marker.id });
+    marker.client.close();
+    await al.client.waitFor((f) => f.pres?.user === marker.id && f.pres.what === 'off');
+    assert.deepEqual(
+      al.client.frames.filter((f) => f.pres?.user === bea.id),
+      [],
+    );
+    const seen = (await al.client.request('get', { what: 'user', user: bea.id })).params.user;
+    assert.deepEqual([seen.online, seen.lastSeen], [false, null]);
+    assert.equal((await cy.client.request('get', { what: 'user', user: bea.id })).params.user.online, true);
+    beaAgain.close();
+  });
+});
+
 test('a node killed with SIGKILL: its users go offline for watchers within the presence TTL', { skip }, async () => {
   await withCluster(
     2,

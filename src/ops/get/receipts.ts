@@ -1,7 +1,7 @@
 import { fail } from '../../protocol/errors.js';
 import { activeMembershipOrFail, convIdOrFail } from '../shared/guards.js';
 import { step } from '../shared/step.js';
-import { PresenceVisibility } from '../../domain/presence-visibility.js';
+import { maySeeActivity, PresenceVisibility } from '../../domain/presence-visibility.js';
 import { ok, type OpResult, type UserOpContext } from '../op.js';
 import type { GetBody } from '../../protocol/schemas/get.js';
 
@@ -10,18 +10,21 @@ export async function getReceipts(ctx: UserOpContext, body: GetBody): Promise<Op
   if (!body.conv) fail('missingConv');
   const convId = convIdOrFail(body.conv);
   await activeMembershipOrFail(ctx, convId, ctx.userId);
-  const { receipts, hidden } = await step(ctx, 'getReceiptsFailed', async () => {
+  const { receipts, visibility } = await step(ctx, 'getReceiptsFailed', async () => {
     const receipts = await ctx.deps.stores.receipts.ofConversation(convId);
-    const hidden = await new PresenceVisibility(ctx.deps.stores).hiddenFrom(
+    const visibility = await new PresenceVisibility(ctx.deps.stores).toward(
       ctx.userId,
       receipts.map((r) => r.userId),
     );
-    return { receipts, hidden };
+    return { receipts, visibility };
   });
-  // Positions of a member whose activity the requester may not see read as never read nor received.
+  // A position the requester may not see reads as never read (never received). What she read she
+  // received: a visible read with a hidden delivery shows the read position for both.
   return ok({
-    receipts: receipts.map((r) =>
-      hidden.has(r.userId) ? { user: r.userId, readSeq: 0, recvSeq: 0 } : { user: r.userId, readSeq: r.readSeq, recvSeq: r.recvSeq },
-    ),
+    receipts: receipts.map((r) => {
+      const readSeq = maySeeActivity(ctx.userId, r.userId, 'read', visibility) ? r.readSeq : 0;
+      const recvSeq = maySeeActivity(ctx.userId, r.userId, 'recv', visibility) ? r.recvSeq : readSeq;
+      return { user: r.userId, readSeq, recvSeq };
+    }),
   });
 }

@@ -13,6 +13,8 @@ export async function getUser(ctx: UserOpContext, body: GetBody): Promise<OpResu
   if (!user || user.state === 'deleted') fail('userNotFound');
   const [summary] = await userSummaries(ctx.deps, ctx.userId, [user]);
   // Private data goes to its owner only: anyone else's `get user` never carries it.
-  const own = user.id === ctx.userId && user.private !== null && user.private !== undefined;
-  return ok({ user: own ? { ...summary, private: user.private } : summary });
+  // So do her privacy settings.
+  if (user.id !== ctx.userId) return ok({ user: summary });
+  const hasPrivate = user.private !== null && user.private !== undefined;
+  return ok({ user: { ...summary, ...(hasPrivate ? { private: user.private } : {}), privacy: user.privacy } });
 }

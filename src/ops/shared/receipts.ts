@@ -31,5 +31,5 @@ export async function moveReceipt(
   const seq = what === 'read' ? pos.readSeq : pos.recvSeq;
   const ts = formatTs(at);
   const frame = infoFrame({ conv, from: userId, what, seq, ts });
-  return { code: 200, params: { conv, seq, ts }, after: () => broadcastActivity(deps, conv, userId, frame, { exceptSession: ctx.session.id }) };
+  return { code: 200, params: { conv, seq, ts }, after: () => broadcastActivity(deps, conv, userId, what, frame, { exceptSession: ctx.session.id }) };
 }

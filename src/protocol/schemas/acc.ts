@@ -11,5 +11,7 @@ export const AccSchema = object({
   inviteCode: str(64),
   email: str(320),
   lang: str(64),
+  /** Added: who sees her presence (`everyone`, `contacts`, `nobody`) and whether her reads are told. */
+  privacy: object({ presence: str(16), readReceipts: bool }),
 });
 export type AccBody = Static<typeof AccSchema>;

@@ -78,7 +78,6 @@ async function* arraySection(name: string, items: AsyncIterable<unknown>): Async
  * to list; once the sessions table exists, this is the one place to yield
  * them (device, address, first and last seen), page by page.
  */
-// biome-ignore lint/correctness/useYield: the producer of a section not stored yet (see above)
 async function* exportSessions(_deps: Deps_, _userId: string): AsyncGenerator<Record<string, unknown>> {}
 
 async function* exportContacts(deps: Deps_, userId: string): AsyncGenerator<Record<string, unknown>> {
@@ -176,7 +175,9 @@ async function conversationHead(deps: Deps_, people: People, l: ConversationList
     settings: { role: m.role, favorite: m.favorite, muted: m.muted, blocked: m.blocked, private: m.private ?? null, clearSeq: m.clearSeq },
     members: members.map((x) => {
       const p = people.get(x.userId);
-      return p.deleted ? { id: x.userId, role: x.role, since: formatTs(x.since), deleted: true } : { id: x.userId, role: x.role, since: formatTs(x.since), public: p.public };
+      return p.deleted
+        ? { id: x.userId, role: x.role, since: formatTs(x.since), deleted: true }
+        : { id: x.userId, role: x.role, since: formatTs(x.since), public: p.public };
     }),
   };
 }

@@ -114,10 +114,13 @@ for (const backend of backends()) {
       assert.equal(dmOut.name, 'Bob');
       assert.equal(dmOut.peer, bob.id);
       assert.equal(dmOut.settings.favorite, true);
-      assert.deepEqual(dmOut.members.map((m: { id: string; public: unknown }) => [m.id, m.public]).sort(), [
-        [alice.id, { fn: 'Alice' }],
-        [bob.id, { fn: 'Bob' }],
-      ].sort());
+      assert.deepEqual(
+        dmOut.members.map((m: { id: string; public: unknown }) => [m.id, m.public]).sort(),
+        [
+          [alice.id, { fn: 'Alice' }],
+          [bob.id, { fn: 'Bob' }],
+        ].sort(),
+      );
       const msgs = dmOut.messages as Exported[];
       assert.deepEqual(
         msgs.map((m) => m.seq),
@@ -145,10 +148,13 @@ for (const backend of backends()) {
       const roomOut = x.conversations.find((c: { id: string }) => c.id === room);
       assert.equal(roomOut.type, 'room');
       assert.equal(roomOut.name, 'Evidence room');
-      assert.deepEqual(roomOut.members.map((m: { id: string; role: string }) => [m.id, m.role]), [
-        [alice.id, 'owner'],
-        [carol.id, 'member'],
-      ]);
+      assert.deepEqual(
+        roomOut.members.map((m: { id: string; role: string }) => [m.id, m.role]),
+        [
+          [alice.id, 'owner'],
+          [carol.id, 'member'],
+        ],
+      );
       assert.deepEqual(
         (roomOut.messages as Exported[]).map((m) => [m.seq, m.fromName, m.content?.text]),
         [
@@ -160,7 +166,16 @@ for (const backend of backends()) {
       assert.equal(x.files.length, 1);
       assert.deepEqual(
         { ...x.files[0], uploadedAt: undefined },
-        { id: file.id, name: 'door.bin', mime: file.mime, size: file.size, uploadedAt: undefined, status: 'ready', path: `/v0/file/${file.id}`, thumbPath: `/v0/file/${file.id}/thumb` },
+        {
+          id: file.id,
+          name: 'door.bin',
+          mime: file.mime,
+          size: file.size,
+          uploadedAt: undefined,
+          status: 'ready',
+          path: `/v0/file/${file.id}`,
+          thumbPath: `/v0/file/${file.id}/thumb`,
+        },
       );
       const fetched = await download(s, alice.token, x.files[0].id);
       assert.deepEqual([fetched.status, fetched.text], [200, 'a photo of the door']);
@@ -200,7 +215,10 @@ for (const backend of backends()) {
             const r = await exportOf(s, alice.token, undefined, prefix);
             assert.equal(r.status, 200, `${prefix}: ${r.text}`);
             const texts = (r.json.conversations[0].messages as Exported[]).map((m) => m.content!.text);
-            assert.deepEqual(texts, Array.from({ length: count }, (_, i) => `n${i}`));
+            assert.deepEqual(
+              texts,
+              Array.from({ length: count }, (_, i) => `n${i}`),
+            );
             assert.deepEqual(limits, [EXPORT_PAGE, EXPORT_PAGE, EXPORT_PAGE], 'three pages, never the whole history at once');
           }
         } finally {
@@ -289,7 +307,10 @@ for (const backend of backends()) {
       assert.deepEqual(await post({}), [415, 'content type must be application/json']);
       assert.deepEqual(await post(json), [400, 'missing body']);
       assert.deepEqual(await post({ 'content-type': 'text/plain' }, JSON.stringify({ password: PASSWORD })), [415, 'content type must be application/json']);
-      assert.deepEqual(await post({ 'content-type': 'application/x-www-form-urlencoded' }, `password=${PASSWORD}`), [415, 'content type must be application/json']);
+      assert.deepEqual(await post({ 'content-type': 'application/x-www-form-urlencoded' }, `password=${PASSWORD}`), [
+        415,
+        'content type must be application/json',
+      ]);
       assert.deepEqual(await post(json, '{"password":'), [400, 'invalid JSON']);
       assert.deepEqual(await post(json, '[]'), [400, 'body must be a JSON object']);
       assert.deepEqual(await post(json, '"x"'), [400, 'body must be a JSON object']);
@@ -301,7 +322,10 @@ for (const backend of backends()) {
       assert.deepEqual(await post(json, JSON.stringify({ password: 'x'.repeat(2000) })), [400, 'password too long']);
       const [big] = await post(json, JSON.stringify({ password: 'x'.repeat(100_000) }));
       assert.equal(big, 413);
-      assert.deepEqual(await post({ 'content-type': 'application/json; charset=utf-8' }, JSON.stringify({ password: PASSWORD, extra: 1 })).then((r) => r[0]), 200);
+      assert.deepEqual(
+        await post({ 'content-type': 'application/json; charset=utf-8' }, JSON.stringify({ password: PASSWORD, extra: 1 })).then((r) => r[0]),
+        200,
+      );
       for (const method of ['GET', 'PUT', 'DELETE', 'PATCH']) {
         const res = await fetch(`${s.httpUrl}/v0/account/export`, { method, headers: { authorization: `Bearer ${alice.token}` } });
         assert.deepEqual([res.status, res.headers.get('allow')], [405, 'POST, OPTIONS'], method);

@@ -59,6 +59,12 @@ for (const backend of backends()) {
       await must(alice.client, 'delete', { conv: dm, seq: hidden });
       const once = await say(bob, dm, 'look once', { viewOnce: true });
       await must(alice.client, 'read', { conv: dm, seq: once });
+      // A disappearing DM: the message she read has run out; the one she has not read is still there.
+      const fading = (await must(carol.client, 'dm', { user: alice.id }, 201)).params.conv as string;
+      await must(carol.client, 'dm', { conv: fading, disappearingTTL: 60 });
+      const faded = await say(carol, fading, 'read and faded');
+      await must(alice.client, 'read', { conv: fading, seq: faded });
+      const unreadFading = await say(carol, fading, 'not read yet');
       await s.app.deps.stores.db.kysely
         .updateTable('message_reads')
         .set({ expires_at: new Date(Date.now() - 1000) })
@@ -108,7 +114,15 @@ for (const backend of backends()) {
         [[bob.id, 'B.', { fn: 'Bob' }]],
       );
 
-      assert.deepEqual(x.conversations.map((c: { id: string }) => c.id).sort(), [dm, room].sort());
+      assert.deepEqual(x.conversations.map((c: { id: string }) => c.id).sort(), [dm, room, fading].sort());
+      const fadingOut = x.conversations.find((c: { id: string }) => c.id === fading);
+      assert.equal(fadingOut.disappearingTTL, 60);
+      assert.deepEqual(
+        (fadingOut.messages as Exported[]).map((m) => [m.seq, m.content?.text]),
+        [[unreadFading, 'not read yet']],
+        'disappearing means disappearing',
+      );
+      assert.ok(!r.text.includes('read and faded'));
       const dmOut = x.conversations.find((c: { id: string }) => c.id === dm);
       assert.equal(dmOut.type, 'dm');
       assert.equal(dmOut.name, 'Bob');

@@ -19,7 +19,7 @@ export interface ExportSubject {
   login: string;
 }
 
-type Deps_ = Pick<Deps, 'stores' | 'cipher'>;
+export type ExportDeps = Pick<Deps, 'stores' | 'cipher'>;
 
 /**
  * Everything of one account, as JSON text in pieces, page by page from the
@@ -33,7 +33,7 @@ type Deps_ = Pick<Deps, 'stores' | 'cipher'>;
  * disappearing, by flag or by time). Deleted-for-everyone and unsent ones
  * appear as in history, as `deleted: true` without content.
  */
-export async function* accountExport(deps: Deps_, subject: ExportSubject, now: Date = new Date()): AsyncGenerator<string> {
+export async function* accountExport(deps: ExportDeps, subject: ExportSubject, now: Date = new Date()): AsyncGenerator<string> {
   const { user } = subject;
   yield `{"format":${json(EXPORT_FORMAT)},"version":${EXPORT_VERSION},"exportedAt":${json(formatTs(now))},"account":${json(accountSection(subject))}`;
   yield* arraySection('sessions', exportSessions(deps, user.id));
@@ -78,9 +78,9 @@ async function* arraySection(name: string, items: AsyncIterable<unknown>): Async
  * to list; once the sessions table exists, this is the one place to yield
  * them (device, address, first and last seen), page by page.
  */
-async function* exportSessions(_deps: Deps_, _userId: string): AsyncGenerator<Record<string, unknown>> {}
+async function* exportSessions(_deps: ExportDeps, _userId: string): AsyncGenerator<Record<string, unknown>> {}
 
-async function* exportContacts(deps: Deps_, userId: string): AsyncGenerator<Record<string, unknown>> {
+async function* exportContacts(deps: ExportDeps, userId: string): AsyncGenerator<Record<string, unknown>> {
   for (const c of await deps.stores.contacts.list(userId)) {
     const item: Record<string, unknown> = { user: c.contactId, nickname: c.nickname, source: c.source, since: formatTs(c.createdAt) };
     if (c.user.state === 'deleted') item.deleted = true;
@@ -89,7 +89,7 @@ async function* exportContacts(deps: Deps_, userId: string): AsyncGenerator<Reco
   }
 }
 
-async function* exportFiles(deps: Deps_, userId: string): AsyncGenerator<Record<string, unknown>> {
+async function* exportFiles(deps: ExportDeps, userId: string): AsyncGenerator<Record<string, unknown>> {
   let after: string | null = null;
   for (;;) {
     const page = await deps.stores.files.uploadedBy(userId, after, EXPORT_PAGE);
@@ -117,7 +117,7 @@ function filePath(id: string): string {
 /** Names of users by id, looked up once per export. */
 class People {
   readonly #known = new Map<string, { public: unknown; deleted: boolean }>();
-  constructor(private readonly deps: Deps_) {}
+  constructor(private readonly deps: ExportDeps) {}
 
   async load(ids: readonly string[]): Promise<void> {
     const missing = [...new Set(ids)].filter((id) => !this.#known.has(id));
@@ -143,7 +143,7 @@ function nameOf(pub: unknown): string | null {
   return typeof fn === 'string' ? fn : null;
 }
 
-async function* conversationsSection(deps: Deps_, userId: string): AsyncGenerator<string> {
+async function* conversationsSection(deps: ExportDeps, userId: string): AsyncGenerator<string> {
   const people = new People(deps);
   yield ',"conversations":[';
   let first = true;
@@ -158,7 +158,7 @@ async function* conversationsSection(deps: Deps_, userId: string): AsyncGenerato
   yield ']';
 }
 
-async function conversationHead(deps: Deps_, people: People, l: ConversationListing): Promise<Record<string, unknown>> {
+async function conversationHead(deps: ExportDeps, people: People, l: ConversationListing): Promise<Record<string, unknown>> {
   const c = l.conversation;
   const m = l.membership;
   const members = await deps.stores.membership.activeMembers(c.id);
@@ -182,7 +182,7 @@ async function conversationHead(deps: Deps_, people: People, l: ConversationList
   };
 }
 
-async function* conversationMessages(deps: Deps_, people: People, userId: string, l: ConversationListing): AsyncGenerator<string> {
+async function* conversationMessages(deps: ExportDeps, people: People, userId: string, l: ConversationListing): AsyncGenerator<string> {
   let after = 0;
   let first = true;
   for (;;) {
@@ -217,7 +217,7 @@ async function* conversationMessages(deps: Deps_, people: People, userId: string
 }
 
 /** One message with its content readable: the JSON the sender wrote, decrypted and parsed. */
-function messageItem(deps: Deps_, m: MessageRecord): { item: Record<string, unknown>; refs: string[] } {
+function messageItem(deps: ExportDeps, m: MessageRecord): { item: Record<string, unknown>; refs: string[] } {
   const item: Record<string, unknown> = { seq: m.seq, from: m.from, ts: formatTs(m.createdAt) };
   let refs: string[] = [];
   if (m.deletedAt !== null) item.deleted = true;

@@ -30,6 +30,7 @@ import { setUpFiles } from './wiring/files.js';
 import { Mailer } from './mail/mailer.js';
 import { OrderedPublisher } from './runtime/ordered-publisher.js';
 import { registerVerifyEmailRoute } from './server/verify-email-route.js';
+import { registerExportRoute } from './server/export-route.js';
 import { EXPIRY_SWEEP_MS, sweepExpiredReads } from './domain/messages/expiry-sweeper.js';
 
 export interface App {
@@ -118,6 +119,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
   registerVerifyEmailRoute(http, stores.emailVerifications, log);
   const files = await setUpFiles(http, deps);
+  registerExportRoute(http, {
+    node: deps,
+    // Tells her other live sessions an export was made: connected to the `export` notice once that frame exists.
+    onExport: (userId) => log.debug({ user: userId }, 'export notice not sent: no notice frame yet'),
+  });
   http.server.on('upgrade', (req, socket, head) => {
     if (!gateway.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });

@@ -130,6 +130,14 @@ export class FileStore {
     return new Set(rows.map((r) => r.id));
   }
 
+  /** Files `userId` uploaded (not deleted), by id, after `afterId` when given: one page of at most `limit`. */
+  async uploadedBy(userId: string, afterId: string | null, limit: number): Promise<FileRecord[]> {
+    let q = this.db.kysely.selectFrom('files').selectAll().where('uploader_id', '=', userId).where('deleted_at', 'is', null);
+    if (afterId !== null) q = q.where('id', '>', afterId);
+    const rows = await q.orderBy('id').limit(limit).execute();
+    return rows.map((r) => this.#file(r));
+  }
+
   async metadata(id: string): Promise<MediaMetadata | null> {
     const row = await this.db.kysely.selectFrom('file_metadata').selectAll().where('file_id', '=', id).executeTakeFirst();
     if (!row) return null;

@@ -122,6 +122,19 @@ export class MembershipStore {
     return row !== undefined;
   }
 
+  /** The active members of a conversation with their roles, in joining order. */
+  async activeMembers(conversationId: string): Promise<{ userId: string; role: Role; since: Date }[]> {
+    const rows = await this.db.kysely
+      .selectFrom('members')
+      .select(['user_id', 'role', 'created_at'])
+      .where('conversation_id', '=', conversationId)
+      .where('deleted_at', 'is', null)
+      .orderBy('created_at')
+      .orderBy('user_id')
+      .execute();
+    return rows.map((r) => ({ userId: r.user_id, role: r.role as Role, since: this.db.codec.date(r.created_at) }));
+  }
+
   /** Only an active membership; null for removed members and strangers. */
   async getActiveMembership(conversationId: string, userId: string): Promise<MembershipRecord | null> {
     const m = await this.getMembership(conversationId, userId);

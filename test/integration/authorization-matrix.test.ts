@@ -67,7 +67,9 @@ async function answer(s: TestServer, w: World, actor: Actor, row: Row): Promise<
   if (isHttpRow(row)) {
     const req = await row.request(w, person);
     const headers: Record<string, string> = actor === 'signed-out' ? {} : { authorization: `Bearer ${person.token}` };
-    const res = await fetch(`${s.httpUrl}${req.path}`, { method: row.op.split(' ')[0], headers, ...(req.body ? { body: req.body } : {}) });
+    if (req.json !== undefined) headers['content-type'] = 'application/json';
+    const body = req.json !== undefined ? JSON.stringify(req.json) : req.body;
+    const res = await fetch(`${s.httpUrl}${req.path}`, { method: row.op.split(' ')[0], headers, ...(body ? { body } : {}) });
     await res.arrayBuffer();
     return [res.status, ''];
   }

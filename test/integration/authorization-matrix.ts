@@ -5,6 +5,7 @@
 // form and a test keeps the two equal.
 import type { OpName } from '../../src/protocol/op-names.js';
 import type { TestClient } from '../helpers/client.js';
+import { PASSWORD } from '../helpers/server.js';
 
 /** Relationships to a room (`owner` … `stranger`), to a DM (`blocker`, `blocked`) or to the server (`signed-out`). */
 export const ROOM_ACTORS = ['owner', 'admin', 'member', 'left', 'kicked', 'stranger'] as const;
@@ -25,6 +26,7 @@ export const HTTP_ROUTES = [
   'GET /v0/file/{id}',
   'GET /v0/file/{id}/thumb',
   'POST /v0/file/upload',
+  'POST /v0/account/export',
   'GET /health',
   'GET /metrics',
   'GET /verify-email',
@@ -34,6 +36,8 @@ export type HttpRoute = (typeof HTTP_ROUTES)[number];
 export interface HttpRequest {
   path: string;
   body?: FormData;
+  /** A JSON body (sent with `Content-Type: application/json`). */
+  json?: unknown;
 }
 
 /** The world every row is run in; helpers make fresh targets so rows do not disturb each other. */
@@ -256,6 +260,18 @@ export const MATRIX: Row[] = [
     what: 'a small file',
     request: async () => ({ path: '/v0/file/upload', body: smallFile() }),
     expect: { member: 201, 'signed-out': 401 },
+  },
+  {
+    op: 'POST /v0/account/export',
+    what: 'own account, with the password',
+    request: async () => ({ path: '/v0/account/export', json: { password: PASSWORD } }),
+    expect: { member: 200, blocker: 200, 'signed-out': 401 },
+  },
+  {
+    op: 'POST /v0/account/export',
+    what: 'own account, wrong password',
+    request: async () => ({ path: '/v0/account/export', json: { password: 'not the password' } }),
+    expect: { member: 403, 'signed-out': 401 },
   },
   { op: 'GET /health', what: 'node status', request: async () => ({ path: '/health' }), expect: { 'signed-out': 200 } },
   { op: 'GET /metrics', what: 'Prometheus metrics', request: async () => ({ path: '/metrics' }), expect: { 'signed-out': 200 } },

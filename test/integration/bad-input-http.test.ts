@@ -27,6 +27,7 @@ const FILE_ROUTES = ['/v0/file/upload', '/v0/file/{id}', '/v0/file/{id}/thumb'];
 function routes(fileId: string): string[] {
   const out = ['/health', '/metrics', '/verify-email', '/v0/ws', '/v0/channels'];
   for (const prefix of ['', '/v0/ws', '/v0/channels']) {
+    out.push(`${prefix}/v0/account/export`);
     for (const r of FILE_ROUTES) {
       out.push(prefix + r.replace('{id}', fileId));
       if (r.includes('{id}')) for (const odd of ODD) out.push(prefix + r.replace('{id}', odd));
@@ -146,6 +147,44 @@ for (const backend of backends()) {
               method: 'POST',
               headers: token ? { ...headers, authorization: `Bearer ${token}` } : headers,
               body,
+            });
+          }
+        }
+      }
+
+      // Bodies of every kind on the export, with and without a token (never the right password: nothing is exported).
+      const json = { 'content-type': 'application/json' };
+      const exportBodies: [string, Record<string, string>, string | Uint8Array | undefined][] = [
+        ['no body', {}, undefined],
+        ['empty json', json, ''],
+        ['text', { 'content-type': 'text/plain' }, '{"password":"x"}'],
+        ['form', { 'content-type': 'application/x-www-form-urlencoded' }, 'password=x'],
+        ['multipart', { 'content-type': 'multipart/form-data; boundary=z' }, '--z--\r\n'],
+        ['odd type', { 'content-type': 'application/json; charset=%00' }, '{}'],
+        ['not json', json, '{"password":'],
+        ['array', json, '[]'],
+        ['number', json, '1'],
+        ['null', json, 'null'],
+        ['no password', json, '{}'],
+        ['number password', json, '{"password":1}'],
+        ['array password', json, '{"password":["x"]}'],
+        ['object password', json, '{"password":{"a":1}}'],
+        ['null password', json, '{"password":null}'],
+        ['proto', json, '{"__proto__":{"password":"x"},"constructor":{"prototype":{}}}'],
+        ['nul password', json, '{"password":"\\u0000"}'],
+        ['lone surrogate', json, '{"password":"\\ud800"}'],
+        ['deep', json, `${'['.repeat(5000)}${']'.repeat(5000)}`],
+        ['long password', json, JSON.stringify({ password: 'x'.repeat(5000) })],
+        ['oversize', json, JSON.stringify({ password: 'x'.repeat(2 * 1024 * 1024) })],
+        ['binary', json, new Uint8Array([0, 255, 254, 0, 13, 10])],
+      ];
+      for (const prefix of ['', '/v0/ws', '/v0/channels']) {
+        for (const [label, headers, body] of exportBodies) {
+          for (const token of [null, u.token]) {
+            await check(`POST export ${label}`, `${prefix}/v0/account/export`, {
+              method: 'POST',
+              headers: token ? { ...headers, authorization: `Bearer ${token}` } : headers,
+              ...(body === undefined ? {} : { body }),
             });
           }
         }

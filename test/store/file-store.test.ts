@@ -56,6 +56,31 @@ storeSuite('file store', (get) => {
     assert.equal((await files.create(plain)).file.status, 'ready', 'nothing to extract: ready at once');
   });
 
+  test("uploadedBy pages through one uploader's live files by id", async () => {
+    const {
+      stores: { files },
+      db,
+    } = get();
+    const [u, other] = (await insertUsers(db, 2)) as [string, string];
+    const mine: string[] = [];
+    for (let i = 0; i < 5; i++) mine.push((await files.create(upload(u))).file.id);
+    await files.create(upload(other));
+    await db.kysely.updateTable('files').set({ deleted_at: new Date() }).where('id', '=', mine[2]!).execute();
+    const live = mine.filter((_, i) => i !== 2).sort();
+    const first = await files.uploadedBy(u, null, 3);
+    assert.deepEqual(
+      first.map((f) => f.id),
+      live.slice(0, 3),
+    );
+    const rest = await files.uploadedBy(u, first[2]!.id, 3);
+    assert.deepEqual(
+      rest.map((f) => f.id),
+      live.slice(3),
+    );
+    assert.ok(first.every((f) => f.uploaderId === u));
+    assert.equal((await files.uploadedBy(other, null, 10)).length, 1);
+  });
+
   test('a failed file keeps the reason hidden from metadata; a deleted file is invisible', async () => {
     const {
       stores: { files },

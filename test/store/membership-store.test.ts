@@ -56,6 +56,29 @@ storeSuite('membership store', (get) => {
     assert.equal(await membership.removeMember(conv, owner, ['admin', 'member']), false);
   });
 
+  test('activeMembers lists active members with their roles in joining order, removed ones left out', async () => {
+    const {
+      stores: { conversations, membership },
+      db,
+    } = get();
+    const [owner, x, y] = (await users(db, 3)) as [string, string, string];
+    const conv = await conversations.createRoom(owner, { fn: 'R' });
+    await membership.addMember(conv, x);
+    await membership.addMember(conv, y);
+    await membership.setRole(conv, x, 'admin');
+    assert.equal(await membership.removeMember(conv, y, ['member']), true);
+    const listed = await membership.activeMembers(conv);
+    assert.deepEqual(
+      listed.map((m) => [m.userId, m.role]),
+      [
+        [owner, 'owner'],
+        [x, 'admin'],
+      ],
+    );
+    assert.ok(listed.every((m) => m.since instanceof Date && !Number.isNaN(m.since.getTime())));
+    assert.deepEqual(await membership.activeMembers(randomUUID()), []);
+  });
+
   test('a removed member keeps a row, seen by getMembership only; concurrent removals succeed once', async () => {
     const {
       stores: { membership },

@@ -258,7 +258,12 @@ export const MATRIX: Row[] = [
     request: async (w) => ({ session: await w.otherSession(w.people.stranger) }),
     expect: { member: [404, 'session not found'], 'signed-out': SIGNED_OUT },
   },
-  { op: 'logout', what: 'all other own sessions', request: async () => ({ others: true }), expect: { member: 200, 'signed-out': SIGNED_OUT, revoked: SIGNED_OUT } },
+  {
+    op: 'logout',
+    what: 'all other own sessions',
+    request: async () => ({ others: true }),
+    expect: { member: 200, 'signed-out': SIGNED_OUT, revoked: SIGNED_OUT },
+  },
 
   // --- HTTP routes (a token in the Authorization header; none when signed out) ----------------------------------
   {

@@ -57,7 +57,10 @@ for (const backend of backends()) {
       assert.equal(list.find((x) => x.id === first[0].id)!.current, false);
       assert.deepEqual(Object.keys(mine).sort(), ['createdAt', 'current', 'deviceId', 'id', 'ip', 'lang', 'lastActive', 'online', 'ua']);
       const rows = await s.app.deps.stores.db.kysely.selectFrom('sessions').select('ip').execute();
-      assert.ok(rows.every((r) => r.ip === '127.0.0.x'), 'only the masked address is stored');
+      assert.ok(
+        rows.every((r) => r.ip === '127.0.0.x'),
+        'only the masked address is stored',
+      );
     });
   });
 
@@ -96,9 +99,12 @@ for (const backend of backends()) {
       const friend = await s.user();
       const dm = (await friend.client.request('dm', { user: u.id })).params.conv;
       const laptop = await passwordLogin(s, u.name);
-      assert.equal((await u.client.request('logout', { session: friend.id })).code, 404, "an id that is not one of hers");
+      assert.equal((await u.client.request('logout', { session: friend.id })).code, 404, 'an id that is not one of hers');
       const theirs = (await friend.client.request('get', { what: 'sessions' })).params.sessions[0].id;
-      assert.deepEqual([(await u.client.request('logout', { session: theirs })).code, (await u.client.request('logout', { session: theirs })).text], [404, 'session not found']);
+      assert.deepEqual(
+        [(await u.client.request('logout', { session: theirs })).code, (await u.client.request('logout', { session: theirs })).text],
+        [404, 'session not found'],
+      );
       assert.equal((await u.client.request('logout', { session: laptop.session })).code, 200);
       assert.equal(await closedWithin(laptop.client, 2000), 4010);
       const before = laptop.client.frames.length;
@@ -203,7 +209,11 @@ for (const backend of backends()) {
       await tokenLogin(s, plain.token);
       await new Promise((r) => setTimeout(r, 200));
       assert.equal(asks.client.frames.filter((f) => f.notice).length, 1, 'a token login is no new session');
-      assert.equal(plain.client.frames.filter((f) => f.notice).length + u.client.frames.filter((f) => f.notice).length, 0, 'clients that did not ask see nothing');
+      assert.equal(
+        plain.client.frames.filter((f) => f.notice).length + u.client.frames.filter((f) => f.notice).length,
+        0,
+        'clients that did not ask see nothing',
+      );
     });
   });
 }

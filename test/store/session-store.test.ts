@@ -31,13 +31,23 @@ storeSuite('session store', (get) => {
     const a = await start(stores, u, 1);
     const b = await start(stores, u, 2);
     const c = await start(stores, u, 3);
-    assert.deepEqual((await stores.sessions.listActive(u, at(0))).map((s) => s.id), [a.id, b.id, c.id]);
+    assert.deepEqual(
+      (await stores.sessions.listActive(u, at(0))).map((s) => s.id),
+      [a.id, b.id, c.id],
+    );
     assert.equal(await stores.sessions.end(v, a.id, at(4)), false, 'not hers');
     assert.deepEqual(await Promise.all([stores.sessions.end(u, a.id, at(4)), stores.sessions.end(u, a.id, at(4))]).then((r) => r.filter(Boolean).length), 1);
     assert.deepEqual((await stores.sessions.get(a.id))?.endedAt, at(4));
     assert.deepEqual(await stores.sessions.endBeyond(u, 1, at(0), at(5)), [b.id]);
-    assert.deepEqual((await stores.sessions.listActive(u, at(0))).map((s) => s.id), [c.id]);
-    assert.deepEqual((await stores.sessions.listActive(u, at(3))).map((s) => s.id), [], 'started before `since`: not live');
+    assert.deepEqual(
+      (await stores.sessions.listActive(u, at(0))).map((s) => s.id),
+      [c.id],
+    );
+    assert.deepEqual(
+      (await stores.sessions.listActive(u, at(3))).map((s) => s.id),
+      [],
+      'started before `since`: not live',
+    );
     await stores.sessions.touch(c.id, at(9));
     assert.deepEqual((await stores.sessions.get(c.id))?.lastActive, at(9));
   });

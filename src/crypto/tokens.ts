@@ -80,7 +80,7 @@ export class TokenService {
     return {
       userId: uid,
       epoch: (te as number | undefined) ?? 0,
-      session: sid as string | undefined,
+      ...(sid !== undefined ? { session: sid as string } : {}),
       issuedAt: typeof iat === 'number' ? iat : 0,
       expiresAt: exp,
     };

@@ -32,9 +32,10 @@ export interface OpSession {
   setClientInfo(info: Partial<ClientInfo>, op: OpLease): void;
   /**
    * Moves the session to `userId` (login, sign-up); the only way identity changes.
+   * `group` is her login session (device); the socket is closed at `groupEndsAt` (its absolute lifetime).
    * False, and nothing changes, when the session is closed or `op` has expired.
    */
-  bindUser(userId: string, op: OpLease, group?: string): Promise<boolean>;
+  bindUser(userId: string, op: OpLease, group?: string, groupEndsAt?: Date): Promise<boolean>;
   /**
    * Signs the socket out (it stays open; the sign-in timeout starts again).
    * False, and nothing changes, when the session is closed or `op` has expired.

@@ -56,6 +56,7 @@ export class Session implements DispatchSession {
   droppedFrames = 0;
   #userId: string | null = null;
   #group: string | undefined;
+  #groupEndsAt: number | undefined;
   #closed = false;
   #inbox: (Buffer | string)[] = [];
   #draining = false;
@@ -92,6 +93,11 @@ export class Session implements DispatchSession {
     return this.#group;
   }
 
+  /** Whether its login session has passed its absolute lifetime (the heartbeat then closes the socket). */
+  groupExpired(now = Date.now()): boolean {
+    return this.#groupEndsAt !== undefined && now >= this.#groupEndsAt;
+  }
+
   get wantsNotices(): boolean {
     return this.client.notices;
   }
@@ -113,13 +119,14 @@ export class Session implements DispatchSession {
     return (this.#receiptGate ??= new KeyedBuckets(10, 20)).take(conv);
   }
 
-  async bindUser(userId: string, op: OpLease, group?: string): Promise<boolean> {
+  async bindUser(userId: string, op: OpLease, group?: string, groupEndsAt?: Date): Promise<boolean> {
     // An op the dispatcher gave up on (its deadline passed, its error was sent) never signs the socket in later.
     if (this.#closed || op.expired) return false;
     clearTimeout(this.#authTimer);
     this.#authTimer = undefined;
     // Set before anything awaits: from here an ending of that session finds this socket.
     this.#group = group;
+    this.#groupEndsAt = groupEndsAt?.getTime();
     const from = this.#userId;
     if (from === userId) return true; // same user again: nothing to re-register (§12 item 24)
     this.#userId = userId;
@@ -133,6 +140,7 @@ export class Session implements DispatchSession {
     const from = this.#userId;
     this.#userId = null;
     this.#group = undefined;
+    this.#groupEndsAt = undefined;
     this.#log = undefined;
     this.activityMark = 0;
     clearTimeout(this.#authTimer);

@@ -197,6 +197,19 @@ for (const backend of backends()) {
     );
   });
 
+  test(`[${backend}] a socket signed in past its session's absolute lifetime is closed with 4010`, async () => {
+    await withServer(
+      backend,
+      async (s) => {
+        const u = await s.user();
+        assert.equal(await closedWithin(u.client, 4000), 4010);
+        const late = await tokenLogin(s, u.token);
+        assert.equal(late.reply.code, 401);
+      },
+      { sessionLifetime: 1, heartbeatInterval: 0.3 },
+    );
+  });
+
   test(`[${backend}] a new password session is announced to her other sessions that asked for notices`, async () => {
     await withServer(backend, async (s) => {
       const u = await s.user();

@@ -37,7 +37,8 @@ export async function completeLogin(ctx: OpContext, user: UserRecord, proof: Log
     return fail('tokenFailed');
   }
   await deps.stores.accounts.recordLogin(user.id, new Date(), ctx.session.client.ua);
-  if (!(await ctx.session.bindUser(user.id, ctx, session.id))) throw new Error('session not bound: closed, or the login outlived its deadline');
+  if (!(await ctx.session.bindUser(user.id, ctx, session.id, sessionExpiry(deps, session.createdAt))))
+    throw new Error('session not bound: closed, or the login outlived its deadline');
   const [now, again] = await Promise.all([deps.stores.accounts.getUser(user.id), deps.stores.sessions.get(session.id)]);
   if (!now || now.state !== 'ok' || now.tokenEpoch !== user.tokenEpoch || !sessionLive(deps, again)) {
     ctx.session.close(now?.state === 'suspended' ? CloseCode.ACCOUNT_SUSPENDED : CloseCode.SESSION_ENDED);

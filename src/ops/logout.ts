@@ -24,9 +24,9 @@ export const logout: UserOp<LogoutBody> = {
       if (!(await endSession(ctx.deps, ctx.userId, body.session))) fail('sessionNotFound');
       return ok();
     }
-    // This session: its other sockets close, this one is signed out and stays open.
-    if (current !== null) await endSession(ctx.deps, ctx.userId, current, ctx.session.id);
+    // This session: this socket is signed out first (it leaves her delivery index at once) and stays open; its other sockets close.
     if (!(await ctx.session.unbindUser(ctx))) throw new Error('session not signed out: closed, or the logout outlived its deadline');
+    if (current !== null) await endSession(ctx.deps, ctx.userId, current, ctx.session.id);
     return ok();
   },
 };

@@ -15,7 +15,7 @@ type SessionDeps = Pick<Deps, 'stores' | 'bus' | 'config' | 'log'>;
  */
 export function maskIp(address: string): string {
   const a = address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
-  if (isIP(a) === 4) return a.split('.').slice(0, 3).join('.') + '.x';
+  if (isIP(a) === 4) return `${a.split('.').slice(0, 3).join('.')}.x`;
   if (isIP(a) === 6) {
     const [head = ''] = a.split('::');
     const groups = head.split(':').filter(Boolean);

@@ -40,7 +40,7 @@ export async function completeLogin(ctx: OpContext, user: UserRecord, proof: Log
   if (!(await ctx.session.bindUser(user.id, ctx, session.id, sessionExpiry(deps, session.createdAt))))
     throw new Error('session not bound: closed, or the login outlived its deadline');
   const [now, again] = await Promise.all([deps.stores.accounts.getUser(user.id), deps.stores.sessions.get(session.id)]);
-  if (!now || now.state !== 'ok' || now.tokenEpoch !== user.tokenEpoch || !sessionLive(deps, again)) {
+  if (now?.state !== 'ok' || now.tokenEpoch !== user.tokenEpoch || !sessionLive(deps, again)) {
     ctx.session.close(now?.state === 'suspended' ? CloseCode.ACCOUNT_SUSPENDED : CloseCode.SESSION_ENDED);
     return fail(now?.state === 'suspended' ? 'accountSuspended' : 'invalidToken');
   }

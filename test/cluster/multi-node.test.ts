@@ -247,6 +247,15 @@ test('ending sessions across nodes: logout of a session, a password change and a
     const friend = await signUp(b!, 'friend_x');
     const dm = (await friend.client.request('dm', { user: her.id })).params.conv;
 
+    // A session on node b that asked for notices hears of a new password session on node a.
+    const watcher = await b!.connect();
+    assert.equal((await watcher.request('hi', { ver: '0.1.0', notices: true })).code, 200);
+    assert.equal((await watcher.request('login', { scheme: 'token', secret: her.token })).code, 200);
+    const started = await passwordOn(a!, 'her_x');
+    assert.equal((await watcher.waitFor((f) => f.notice?.what === 'new_session', 2000)).notice.session.id, started.session);
+    assert.equal((await her.client.request('logout', { session: started.session })).code, 200);
+    watcher.close();
+
     // logout {session} on node a of a session whose socket is on node b.
     const laptop = await passwordOn(b!, 'her_x');
     assert.equal((await her.client.request('logout', { session: laptop.session })).code, 200);

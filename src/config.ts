@@ -24,6 +24,10 @@ export interface Config {
   heartbeatInterval: number;
   tokenKey: Buffer;
   tokenLifetime: number;
+  /** Seconds a session lasts from its password login, whatever its tokens say. */
+  sessionLifetime: number;
+  /** Sessions a user may have at once; a new one ends the oldest. */
+  maxSessions: number;
   /** First key encrypts new content; the rest still decrypt (rotation). */
   encryptionKeys: Buffer[];
   allowedOrigins: string[];
@@ -68,6 +72,8 @@ const NUMBERS = {
   MVCHAT_AUTH_TIMEOUT: ['authTimeout', 30, 0.05, 3600],
   MVCHAT_HEARTBEAT: ['heartbeatInterval', 30, 0.05, 3600],
   MVCHAT_TOKEN_LIFETIME: ['tokenLifetime', 1_209_600, 60, 31_536_000],
+  MVCHAT_SESSION_LIFETIME: ['sessionLifetime', 7_776_000, 60, 31_536_000],
+  MVCHAT_MAX_SESSIONS: ['maxSessions', 10, 1, 1000],
   MVCHAT_FRAME_RATE: ['frameRate', 30, 1, 100_000],
   MVCHAT_AUTH_LIMIT: ['authLimit', 10, 0, 1_000_000],
   MVCHAT_MIN_LOGIN_LENGTH: ['minLoginLength', 4, 1, 64],

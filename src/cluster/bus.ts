@@ -22,10 +22,22 @@ export interface EndSessions {
   readonly session?: string | undefined;
   /** This session id stays open. */
   readonly exceptSession?: string | undefined;
+  /** The sessions of this group (or id) stay open (end every other login). */
+  readonly exceptGroup?: string | undefined;
+}
+
+/**
+ * A frame for the sessions of one user that asked for notices, wherever they
+ * are connected, except those of session group `exceptGroup`.
+ */
+export interface Notice {
+  readonly kind: 'notice';
+  readonly frame: string;
+  readonly exceptGroup?: string | undefined;
 }
 
 /** A command to one user's sessions on every node, tagged by `kind`. */
-export type ControlMessage = EndSessions;
+export type ControlMessage = EndSessions | Notice;
 
 /** A control message as a node applies it: stamped with the node that issued it. */
 export type ReceivedControl = ControlMessage & { readonly origin: string };

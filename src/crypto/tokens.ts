@@ -3,6 +3,8 @@ import { createSigner, createVerifier, TokenError as JwtError } from 'fast-jwt';
 export interface VerifiedToken {
   userId: string;
   epoch: number;
+  /** The session the token belongs to (`sid`); absent on tokens of the reference server and of older mvchat. */
+  session?: string | undefined;
   issuedAt: number;
   expiresAt: number;
 }
@@ -46,12 +48,18 @@ export class TokenService {
     return createVerifier({ key: this.#key, algorithms: ['HS256'], requiredClaims: ['exp'], clockTimestamp }) as Verify;
   }
 
-  async issue(userId: string, epoch: number, now = new Date()): Promise<{ token: string; expires: Date }> {
+  /**
+   * `session` is written as `sid`; `notAfter` caps the expiry (a session's
+   * absolute lifetime), so a token never outlives its session.
+   */
+  async issue(userId: string, epoch: number, now = new Date(), opts: { session?: string; notAfter?: Date } = {}): Promise<{ token: string; expires: Date }> {
     if (!Number.isSafeInteger(epoch) || epoch < 0) throw new Error('token epoch must be a non-negative integer');
     const iat = Math.floor(now.getTime() / 1000);
-    const exp = iat + this.lifetimeSeconds;
+    const cap = opts.notAfter ? Math.floor(opts.notAfter.getTime() / 1000) : Number.POSITIVE_INFINITY;
+    const exp = Math.max(iat + 1, Math.min(iat + this.lifetimeSeconds, cap));
     // Epoch 0 is left out so the token is claim-for-claim what the reference server issues.
     const claims: Record<string, unknown> = epoch === 0 ? { uid: userId } : { uid: userId, te: epoch };
+    if (opts.session) claims.sid = opts.session;
     const token = this.#sign({ ...claims, iss: this.issuer, iat, exp });
     return { token, expires: new Date(exp * 1000) };
   }
@@ -64,13 +72,15 @@ export class TokenService {
     } catch (err) {
       throw new TokenError(err instanceof JwtError && err.code === JwtError.codes.expired ? 'expired' : 'invalid');
     }
-    const { uid, te, iat, exp } = payload;
+    const { uid, te, iat, exp, sid } = payload;
     if (typeof uid !== 'string' || uid === '') throw new TokenError('invalid');
     if (te !== undefined && !(Number.isSafeInteger(te) && (te as number) >= 0)) throw new TokenError('invalid');
     if (typeof exp !== 'number') throw new TokenError('invalid');
+    if (sid !== undefined && (typeof sid !== 'string' || sid === '' || sid.length > 64)) throw new TokenError('invalid');
     return {
       userId: uid,
       epoch: (te as number | undefined) ?? 0,
+      ...(sid !== undefined ? { session: sid as string } : {}),
       issuedAt: typeof iat === 'number' ? iat : 0,
       expiresAt: exp,
     };

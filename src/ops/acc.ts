@@ -3,6 +3,8 @@ import { fail } from '../protocol/errors.js';
 import { hashPassword, verifyPassword } from '../crypto/passwords.js';
 import { decodeBasicSecret } from '../domain/credentials.js';
 import { completeLogin, loginParams } from './shared/login-flow.js';
+import { endOtherSessions } from '../domain/sessions.js';
+import { sessionExpiry } from '../domain/token-check.js';
 import { signUpInvite } from '../domain/invites.js';
 import type { StoreTransaction } from '../store/database.js';
 import type { Redeemed } from '../store/invite-store.js';
@@ -99,7 +101,8 @@ async function signUp(ctx: OpContext, body: AccBody) {
   const extra = { ...(inviters.length > 0 ? { inviters } : {}), ...(user.mustChangePassword ? { mustChangePassword: true } : {}) };
   const desc = { public: pub, ...(priv !== null && priv !== undefined ? { private: priv } : {}) };
   if (!body.login) return created({ user: id, emailVerified: user.emailVerified, desc, ...extra }, after);
-  const params = loginParams(user, await completeLogin(ctx, user));
+  const done = await completeLogin(ctx, user, { kind: 'password' });
+  const params = loginParams(user, done);
   delete params.lang; // sign-up never reports lang (§3.3.1)
   return created({ ...params, ...extra }, after);
 }
@@ -162,10 +165,17 @@ async function updateMe(ctx: UserOpContext, body: AccBody) {
   const address = changes.email?.address;
   const after = updated.mail && verification && address ? () => sendVerificationMail(ctx.deps.mailer, config, address, verification.token) : undefined;
   if (changes.passwordHash) {
-    // Older tokens stop working; hand this client a fresh one (additive params).
+    // Every other session ends at once, on every node; older tokens stop working (the epoch went up).
+    const current = ctx.session.group ?? null;
+    await endOtherSessions(ctx.deps, ctx.userId, current);
+    // This session continues: hand its client a fresh token (additive params).
     const user = await accounts.getUser(ctx.userId);
-    if (user) {
-      const t = await ctx.deps.tokens.issue(user.id, user.tokenEpoch);
+    const session = current ? await ctx.deps.stores.sessions.get(current) : null;
+    if (user && session) {
+      const t = await ctx.deps.tokens.issue(user.id, user.tokenEpoch, new Date(), {
+        session: session.id,
+        notAfter: sessionExpiry(ctx.deps, session.createdAt),
+      });
       params.token = t.token;
       params.expires = formatTs(t.expires);
     }

@@ -12,6 +12,9 @@ import { CloseCode } from '../protocol/close-codes.js';
 /** Bound on one request's work (PROTOCOL §1.2 handler deadline). */
 export const HANDLER_DEADLINE_MS = 30_000;
 
+/** A session's `lastActive` is written at most this often by one socket. */
+const ACTIVITY_WRITE_MS = 60_000;
+
 export interface DispatcherOptions {
   /** The handler deadline; tests shorten it. */
   handlerDeadlineMs?: number;
@@ -81,6 +84,7 @@ export class Dispatcher {
     if (!op.validate(body)) return this.#reply(session, env.id, 'malformed');
 
     this.deps.metrics.op(env.op);
+    this.#markActive(session);
     let result: OpResult;
     try {
       const ctx = {
@@ -120,6 +124,16 @@ export class Dispatcher {
         session.log.error({ err, op: env.op }, 'notification after reply failed');
       }
     }
+  }
+
+  /** Her session's `lastActive`, written at most once a minute per socket, in the background. */
+  #markActive(session: DispatchSession): void {
+    const group = session.group;
+    if (group === undefined || session.userId === null) return;
+    const now = Date.now();
+    if (now - session.activityMark < ACTIVITY_WRITE_MS) return;
+    session.activityMark = now;
+    void this.deps.tasks.run('session-activity', () => this.deps.stores.sessions.touch(group, new Date(now)));
   }
 
   #reply(session: DispatchSession, id: string | undefined, error: ErrorName): void {

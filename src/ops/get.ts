@@ -9,6 +9,7 @@ import { getReceipts } from './get/receipts.js';
 import { getContacts } from './get/contacts.js';
 import { getUser } from './get/user.js';
 import { getMentions } from './get/mentions.js';
+import { getSessions } from './get/sessions.js';
 
 const READERS: Record<string, (ctx: UserOpContext, body: GetBody) => Promise<OpResult>> = {
   conversations: getConversations,
@@ -19,6 +20,7 @@ const READERS: Record<string, (ctx: UserOpContext, body: GetBody) => Promise<OpR
   contacts: getContacts,
   user: getUser,
   mentions: getMentions,
+  sessions: getSessions,
 };
 
 /** PROTOCOL §3.8: one reader per `what`. */

@@ -10,6 +10,7 @@ import { get } from './get.js';
 import { hi } from './hi.js';
 import { invite } from './invite.js';
 import { login } from './login.js';
+import { logout } from './logout.js';
 import { pin } from './pin.js';
 import { react } from './react.js';
 import { read } from './read.js';
@@ -41,4 +42,5 @@ export const OP_TABLE: Record<OpName, OpDefinition> = {
   invite,
   contact,
   pin,
+  logout,
 };

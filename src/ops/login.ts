@@ -10,7 +10,7 @@ import { LoginSchema, type LoginBody } from '../protocol/schemas/login.js';
 // Verified against when the name is unknown, so timing does not tell which names exist.
 const DECOY_HASH = '$argon2id$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
-/** PROTOCOL §3.2 (basic and token), refusing suspended accounts and revoked tokens. */
+/** PROTOCOL §3.2 (basic and token), refusing suspended accounts and revoked tokens; a password starts a session, a token continues its own. */
 export const login: PublicOp<LoginBody> = {
   name: 'login',
   auth: 'none',
@@ -38,7 +38,8 @@ async function basicLogin(ctx: OpContext, secret: string) {
   const user = await accounts.getUser(auth.userId);
   if (!user || user.state === 'deleted') fail('userNotFoundLogin');
   refuseSuspended(user);
-  return ok(loginParams(user, await completeLogin(ctx, user)));
+  const done = await completeLogin(ctx, user, { kind: 'password' });
+  return ok(loginParams(user, done), done.after);
 }
 
 /** Token refusals in the spec's words (§3.2). */
@@ -53,7 +54,8 @@ const TOKEN_REFUSALS = {
 async function tokenLogin(ctx: OpContext, secret: string) {
   const check = await checkToken(ctx.deps, secret);
   if (!check.ok) return fail(TOKEN_REFUSALS[check.reason]);
-  return ok(loginParams(check.user, await completeLogin(ctx, check.user)));
+  const done = await completeLogin(ctx, check.user, { kind: 'token', session: check.session, legacyKey: check.legacyKey });
+  return ok(loginParams(check.user, done), done.after);
 }
 
 function refuseSuspended(user: UserRecord): void {

@@ -11,6 +11,8 @@ export interface ClientInfo {
   ua: string;
   dev: string;
   lang: string;
+  /** The client takes `notice` frames (mvchat addition). */
+  notices: boolean;
 }
 
 /** The op asking to change its session: once it has `expired` (handler deadline) it may not. */
@@ -24,13 +26,23 @@ export interface OpSession {
   readonly userId: string | null;
   readonly client: Readonly<ClientInfo>;
   readonly remoteAddress: string;
+  /** The session (device login) the socket is signed in under; undefined when signed out. */
+  readonly group: string | undefined;
   /** Records client details; ignored when `op` has expired. */
   setClientInfo(info: Partial<ClientInfo>, op: OpLease): void;
   /**
    * Moves the session to `userId` (login, sign-up); the only way identity changes.
+   * `group` is her login session (device); the socket is closed at `groupEndsAt` (its absolute lifetime).
    * False, and nothing changes, when the session is closed or `op` has expired.
    */
-  bindUser(userId: string, op: OpLease): Promise<boolean>;
+  bindUser(userId: string, op: OpLease, group?: string, groupEndsAt?: Date): Promise<boolean>;
+  /**
+   * Signs the socket out (it stays open; the sign-in timeout starts again).
+   * False, and nothing changes, when the session is closed or `op` has expired.
+   */
+  unbindUser(op: OpLease): Promise<boolean>;
+  /** Closes the socket with a WebSocket close code. */
+  close(code: number): void;
   /** Per-conversation caps on cheap, chatty ops: false when this one comes too soon after the last. */
   allowTyping(conv: string): boolean;
   allowReceipt(conv: string): boolean;
@@ -43,7 +55,8 @@ export interface DispatchSession extends OpSession {
   /** Counts a refusal towards flooding. */
   strike(): void;
   send(frame: string | Buffer): void;
-  close(code: number): void;
+  /** When this socket last recorded its session's activity (ms since the epoch); the dispatcher keeps it. */
+  activityMark: number;
 }
 
 export interface OpContext extends OpLease {

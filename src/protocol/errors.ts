@@ -123,6 +123,9 @@ export const Errors = {
   getContactsFailed: [500, 'failed to get contacts'],
   missingUserId: [400, 'missing user id'],
   getMentionsFailed: [500, 'failed to get mentions'],
+  // logout (mvchat addition)
+  /** Added: `logout {session}` naming a session that is not hers, unknown or already ended. */
+  sessionNotFound: [404, 'session not found'],
   // edit / unsend / delete / react (§3.9–3.12)
   missingEditData: [400, 'missing edit data'],
   messageNotFound: [404, 'message not found'],

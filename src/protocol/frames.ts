@@ -67,3 +67,14 @@ export function presFrame(pres: PresFrame): string {
   if (pres.what === 'off' && pres.lastSeen) out.lastSeen = pres.lastSeen;
   return JSON.stringify({ pres: out }) + '\n';
 }
+
+/** An account notice (mvchat addition): only sessions whose `hi` asked for `notices` get one. */
+export interface NoticeFrame {
+  what: string;
+  ts: string;
+  [key: string]: unknown;
+}
+
+export function noticeFrame(notice: NoticeFrame): string {
+  return JSON.stringify({ notice }) + '\n';
+}

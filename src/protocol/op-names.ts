@@ -1,4 +1,4 @@
-/** The 19 client message types (PROTOCOL §2.1). */
+/** The 19 client message types (PROTOCOL §2.1) and mvchat's `logout`. */
 export const OP_NAMES = [
   'hi',
   'login',
@@ -19,6 +19,7 @@ export const OP_NAMES = [
   'invite',
   'contact',
   'pin',
+  'logout',
 ] as const;
 
 export type OpName = (typeof OP_NAMES)[number];

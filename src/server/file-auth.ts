@@ -8,7 +8,7 @@ export type FileAuth = { ok: true; userId: string } | { ok: false; reason: 'miss
  * wins, else `?token=`), held to the same rule as a token login.
  */
 export async function authenticateFileRequest(
-  deps: Pick<Deps, 'tokens' | 'stores'>,
+  deps: Pick<Deps, 'tokens' | 'stores' | 'config'>,
   authorization: string | undefined,
   queryToken: unknown,
 ): Promise<FileAuth> {

@@ -69,9 +69,17 @@ export class WsGateway {
     ws.on('close', () => session.socketClosed());
   }
 
-  /** Pings every session; one that stayed silent since the last round is closed (DEFECTS 12). */
+  /**
+   * Pings every session; one that stayed silent since the last round is closed (DEFECTS 12),
+   * and one whose login session passed its absolute lifetime ends (4010).
+   */
   #beat(): void {
+    const now = Date.now();
     for (const s of this.registry.sessions()) {
+      if (s.groupExpired(now)) {
+        s.close(CloseCode.SESSION_ENDED);
+        continue;
+      }
       if (!s.alive) {
         s.close(CloseCode.HEARTBEAT_TIMEOUT);
         continue;

@@ -34,14 +34,14 @@ export class SessionLifecycle implements SessionEvents {
     return false;
   };
 
-  async userChanged(session: Session, from: string | null, to: string): Promise<void> {
+  async userChanged(session: Session, from: string | null, to: string | null): Promise<void> {
     this.registry.move(session, from, to);
     // Both transitions start before any await, so a close that races this login
     // reaches presence after them and cannot leave a count behind.
     const left = from ? this.presence.disconnect(from).catch(this.#presenceDown) : Promise.resolve(false);
-    const joined = this.presence.connect(to).catch(this.#presenceDown);
+    const joined = to ? this.presence.connect(to).catch(this.#presenceDown) : Promise.resolve(false);
     if (from && (await left)) await this.notifier.offline(from);
-    if (await joined) await this.notifier.online(to);
+    if (to && (await joined)) await this.notifier.online(to);
   }
 
   closed(session: Session, userId: string | null): void {

@@ -1,10 +1,12 @@
-import type { DeliveryOptions, EndSessions, LocalDelivery, ReceivedControl } from '../cluster/bus.js';
+import type { DeliveryOptions, EndSessions, LocalDelivery, Notice, ReceivedControl } from '../cluster/bus.js';
 
 export interface RegisteredSession {
   readonly id: string;
   readonly userId: string | null;
   /** Sessions opened under one login share a group; without one a session is its own group. */
   readonly group?: string | undefined;
+  /** The client asked for notices in its `hi`. */
+  readonly wantsNotices?: boolean;
   send(frame: string | Buffer, droppable?: boolean): void;
   close(code: number, reason?: string): void;
 }
@@ -58,6 +60,9 @@ export class SessionRegistry<S extends RegisteredSession = RegisteredSession> im
       case 'end-sessions':
         this.#endSessions(userId, message);
         return;
+      case 'notice':
+        this.#notice(userId, message);
+        return;
       // A kind this node does not know (sent by a newer node) is ignored.
     }
   }
@@ -69,8 +74,15 @@ export class SessionRegistry<S extends RegisteredSession = RegisteredSession> im
     for (const s of [...set]) {
       if (s.id === m.exceptSession) continue;
       if (m.session !== undefined && (s.group ?? s.id) !== m.session) continue;
+      if (m.exceptGroup !== undefined && (s.group ?? s.id) === m.exceptGroup) continue;
       s.close(m.code, m.reason);
     }
+  }
+
+  #notice(userId: string, m: Notice): void {
+    const set = this.#byUser.get(userId);
+    if (!set) return;
+    for (const s of set) if (s.wantsNotices && (s.group ?? s.id) !== m.exceptGroup) s.send(m.frame);
   }
 
   hasUser(userId: string): boolean {

@@ -22,7 +22,7 @@ export interface FrameHandler {
 
 /** Keeps indexes, presence and counters in step with a session: the session lifecycle. */
 export interface SessionEvents {
-  userChanged(session: Session, from: string | null, to: string): Promise<void>;
+  userChanged(session: Session, from: string | null, to: string | null): Promise<void>;
   closed(session: Session, userId: string | null): void;
   slowConsumer?(session: Session): void;
   frameSent?(): void;
@@ -44,7 +44,8 @@ const MAX_PENDING_FRAMES = 256;
  */
 export class Session implements DispatchSession {
   readonly id = randomUUID();
-  readonly client: ClientInfo = { ver: '', ua: '', dev: '', lang: '' };
+  readonly client: ClientInfo = { ver: '', ua: '', dev: '', lang: '', notices: false };
+  activityMark = 0;
   readonly bucket: TokenBucket;
   // Created on first use: an idle connection should cost little more than its socket.
   #log: Logger | undefined;
@@ -54,6 +55,8 @@ export class Session implements DispatchSession {
   alive = true;
   droppedFrames = 0;
   #userId: string | null = null;
+  #group: string | undefined;
+  #groupEndsAt: number | undefined;
   #closed = false;
   #inbox: (Buffer | string)[] = [];
   #draining = false;
@@ -85,6 +88,20 @@ export class Session implements DispatchSession {
     return this.#userId;
   }
 
+  /** The login session (device) this socket belongs to: its session group in the registry. */
+  get group(): string | undefined {
+    return this.#group;
+  }
+
+  /** Whether its login session has passed its absolute lifetime (the heartbeat then closes the socket). */
+  groupExpired(now = Date.now()): boolean {
+    return this.#groupEndsAt !== undefined && now >= this.#groupEndsAt;
+  }
+
+  get wantsNotices(): boolean {
+    return this.client.notices;
+  }
+
   get closed(): boolean {
     return this.#closed;
   }
@@ -102,16 +119,34 @@ export class Session implements DispatchSession {
     return (this.#receiptGate ??= new KeyedBuckets(10, 20)).take(conv);
   }
 
-  async bindUser(userId: string, op: OpLease): Promise<boolean> {
+  async bindUser(userId: string, op: OpLease, group?: string, groupEndsAt?: Date): Promise<boolean> {
     // An op the dispatcher gave up on (its deadline passed, its error was sent) never signs the socket in later.
     if (this.#closed || op.expired) return false;
     clearTimeout(this.#authTimer);
     this.#authTimer = undefined;
+    // Set before anything awaits: from here an ending of that session finds this socket.
+    this.#group = group;
+    this.#groupEndsAt = groupEndsAt?.getTime();
     const from = this.#userId;
     if (from === userId) return true; // same user again: nothing to re-register (§12 item 24)
     this.#userId = userId;
     this.#log = undefined; // re-created with the new user binding on next use
     await this.#events.userChanged(this, from, userId);
+    return true;
+  }
+
+  async unbindUser(op: OpLease): Promise<boolean> {
+    if (this.#closed || op.expired) return false;
+    const from = this.#userId;
+    this.#userId = null;
+    this.#group = undefined;
+    this.#groupEndsAt = undefined;
+    this.#log = undefined;
+    this.activityMark = 0;
+    clearTimeout(this.#authTimer);
+    this.#authTimer = setTimeout(() => this.close(CloseCode.AUTH_TIMEOUT), this.limits.authTimeoutMs);
+    this.#authTimer.unref();
+    if (from !== null) await this.#events.userChanged(this, from, null);
     return true;
   }
 

@@ -12,6 +12,8 @@ export interface UserRecord {
   emailVerified: boolean;
   lang: string | null;
   tokenEpoch: number;
+  /** Tokens naming no session issued before this (Unix seconds) are refused. */
+  sessionCutoff: number;
   /**
    * Her private data (`desc.private`), only read by `getUser` (one account);
    * lists of users never carry it. Only ever sent to the account's owner.
@@ -79,6 +81,7 @@ export class AccountStore {
       emailVerified: c.bool(row.email_verified),
       lang: row.lang,
       tokenEpoch: row.token_epoch ?? 0,
+      sessionCutoff: Number(row.session_cutoff ?? 0),
     };
   }
 
@@ -187,6 +190,17 @@ export class AccountStore {
       .set({ last_seen: at, user_agent: userAgent.slice(0, 255) })
       .where('id', '=', userId)
       .execute();
+  }
+
+  /** Suspends the account (its sessions are ended by the caller); false when it does not exist or is deleted. */
+  async suspend(userId: string, at = new Date()): Promise<boolean> {
+    const r = await this.db.kysely
+      .updateTable('users')
+      .set({ state: 'suspended', state_at: at, updated_at: at })
+      .where('id', '=', userId)
+      .where('state', '!=', 'deleted')
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
   }
 
   /** Final disconnect (PROTOCOL §4.3). */

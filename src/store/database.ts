@@ -7,6 +7,7 @@ import * as m002 from './migrations/002-mvchat-additions.js';
 import * as m006 from './migrations/006-files.js';
 import * as m007 from './migrations/007-member-version.js';
 import * as m008 from './migrations/008-account-email-private.js';
+import * as m009 from './migrations/009-sessions.js';
 import * as m010 from './migrations/010-privacy.js';
 import type { Database } from './schema.js';
 
@@ -47,6 +48,7 @@ const MIGRATIONS: Record<string, { up(ctx: MigrationContext): Promise<void> }> =
   '006-files': m006,
   '007-member-version': m007,
   '008-account-email-private': m008,
+  '009-sessions': m009,
   '010-privacy': m010,
 };
 

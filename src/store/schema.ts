@@ -35,6 +35,8 @@ export interface UsersTable {
   search_name: string | null;
   /** Added: the owner's private data (`desc.private`); never shown to anyone else. */
   private: Json | null;
+  /** Added: tokens naming no session issued before this (Unix seconds) are refused (migration 009). */
+  session_cutoff: ColumnType<number | string, number | undefined, number>;
 }
 
 export interface AuthTable {
@@ -184,6 +186,22 @@ export interface ContactsTable {
   owner_added: Bool;
 }
 
+/** Added: sessions (devices), one per password login (migration 009). */
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  created_at: Ts;
+  last_active: Ts;
+  ua: string;
+  device_id: string;
+  lang: string;
+  /** Masked (`203.0.113.x`); the full address is never stored. */
+  ip: string;
+  /** SHA-256 of the token naming no session that started this one. */
+  legacy_key: string | null;
+  ended_at: Ts | null;
+}
+
 export interface SchemaVersionTable {
   version: number;
   applied_at: TsDefault;
@@ -204,6 +222,7 @@ export interface Database {
   file_metadata: FileMetadataTable;
   invite_codes: InviteCodesTable;
   contacts: ContactsTable;
+  sessions: SessionsTable;
   schema_version: SchemaVersionTable;
 }
 

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { basic, type TestClient } from '../helpers/client.js';
-import { freshPgDatabase, PG_URL, PASSWORD } from '../helpers/server.js';
+import { freshPgDatabase, PG_URL, PASSWORD, startServer } from '../helpers/server.js';
+import { clusterWiring } from '../../src/wiring/cluster.js';
+import { suspendAccount } from '../../src/domain/sessions.js';
 import { REDIS_URL, clusterEnv, startNode, type NodeProcess } from '../helpers/node-process.js';
 
 const skip = !PG_URL || !REDIS_URL ? 'needs MVCHAT_TEST_DATABASE_URL and MVCHAT_TEST_REDIS_URL' : false;
@@ -254,4 +256,75 @@ test('login throttling is shared by every node (Redis-backed limits)', { skip },
     },
     { MVCHAT_AUTH_LIMIT: '3' },
   );
+});
+
+async function passwordOn(node: NodeProcess, name: string): Promise<{ client: TestClient; session: string; token: string }> {
+  const client = await node.connect();
+  const r = await client.request('login', { scheme: 'basic', secret: basic(name, PASSWORD) });
+  assert.equal(r.code, 200, JSON.stringify(r));
+  return { client, session: r.params.session, token: r.params.token };
+}
+
+async function closedWithin(c: TestClient, ms: number): Promise<number> {
+  const timer = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`socket not closed within ${ms} ms`)), ms));
+  return (await Promise.race([c.closed, timer])).code;
+}
+
+test('ending sessions across nodes: logout of a session, a password change and a suspension close her sockets on the other node within 2 s', {
+  skip,
+}, async () => {
+  await withCluster(2, async ([a, b], env) => {
+    const her = await signUp(a!, 'her_x');
+    const friend = await signUp(b!, 'friend_x');
+    const dm = (await friend.client.request('dm', { user: her.id })).params.conv;
+
+    // A session on node b that asked for notices hears of a new password session on node a.
+    const watcher = await b!.connect();
+    assert.equal((await watcher.request('hi', { ver: '0.1.0', notices: true })).code, 200);
+    assert.equal((await watcher.request('login', { scheme: 'token', secret: her.token })).code, 200);
+    const started = await passwordOn(a!, 'her_x');
+    assert.equal((await watcher.waitFor((f) => f.notice?.what === 'new_session', 2000)).notice.session.id, started.session);
+    assert.equal((await her.client.request('logout', { session: started.session })).code, 200);
+    watcher.close();
+
+    // logout {session} on node a of a session whose socket is on node b.
+    const laptop = await passwordOn(b!, 'her_x');
+    assert.equal((await her.client.request('logout', { session: laptop.session })).code, 200);
+    assert.equal(await closedWithin(laptop.client, 2000), 4010);
+    const before = laptop.client.frames.length;
+    assert.equal((await friend.client.request('send', { conv: dm, content: { v: 1, text: 'after logout' } })).code, 202);
+    await her.client.waitFor((f) => f.data?.content?.text === 'after logout');
+    assert.equal(laptop.client.frames.length, before, 'the ended socket gets nothing more');
+    for (const node of [a!, b!]) {
+      const c = await node.connect();
+      assert.equal((await c.request('login', { scheme: 'token', secret: laptop.token })).code, 401, 'its token is void on every node');
+    }
+
+    // A password change on node a ends her session on node b.
+    const phone = await passwordOn(b!, 'her_x');
+    const changed = await her.client.request('acc', { user: 'me', secret: basic(PASSWORD, 'another-pass') });
+    assert.equal(changed.code, 200);
+    assert.equal(await closedWithin(phone.client, 2000), 4010);
+    const fresh = await b!.connect();
+    assert.equal((await fresh.request('login', { scheme: 'token', secret: changed.params.token })).code, 200, 'the changer goes on with the fresh token');
+
+    // A suspension from a third, in-process node closes her sockets on both nodes with 4011.
+    const admin = await startServer(
+      'postgres',
+      {
+        databaseUrl: env.DATABASE_URL,
+        redisUrl: env.REDIS_URL,
+        redisPrefix: env.MVCHAT_REDIS_PREFIX,
+        tokenKey: Buffer.from(env.MVCHAT_TOKEN_KEY!, 'base64'),
+        encryptionKeys: [Buffer.from(env.MVCHAT_ENCRYPTION_KEY!, 'base64')],
+      },
+      { cluster: clusterWiring },
+    );
+    try {
+      assert.equal(await suspendAccount(admin.app.deps, her.id), true);
+      assert.deepEqual(await Promise.all([closedWithin(her.client, 2000), closedWithin(fresh, 2000)]), [4011, 4011]);
+    } finally {
+      await admin.close();
+    }
+  });
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { OP_NAMES } from '../../src/protocol/op-names.js';
-import { backends, startServer, type TestServer } from '../helpers/server.js';
+import { backends, PASSWORD, startServer, type TestServer } from '../helpers/server.js';
 import type { TestClient } from '../helpers/client.js';
 import { HTTP_ROUTES, isHttpRow, MATRIX, renderTable, type Actor, type Expect, type Person, type Row, type World } from './authorization-matrix.js';
 import { images, mediaMessage, upload, waitProcessed } from './files-support.js';
@@ -11,7 +11,7 @@ import { images, mediaMessage, upload, waitProcessed } from './files-support.js'
 async function buildWorld(s: TestServer): Promise<World> {
   const make = async (): Promise<Person> => {
     const u = await s.user();
-    return { id: u.id, client: u.client, token: u.token };
+    return { id: u.id, name: u.name, client: u.client, token: u.token };
   };
   const [owner, admin, member, left, kicked, stranger, blocker, blocked] = await Promise.all(Array.from({ length: 8 }, make));
   const must = async (c: TestClient, op: string, body: unknown, code = 200) => {
@@ -35,6 +35,21 @@ async function buildWorld(s: TestServer): Promise<World> {
   const roomFile = png.json!.id;
   await waitProcessed(s, owner!.token, roomFile);
   await must(owner!.client, 'send', { conv: room, content: mediaMessage(roomFile, 'image/png', png.json!.size) }, 202);
+  // A session of `victim` ended from another of hers: its socket closes, and a token login with its token is refused.
+  const victim = await make();
+  const stolen = await s.connect();
+  const stolenLogin = await stolen.request('login', { scheme: 'basic', secret: Buffer.from(`${victim.name}:${PASSWORD}`).toString('base64') });
+  assert.equal(stolenLogin.code, 200);
+  await must(victim.client, 'logout', { session: stolenLogin.params.session });
+  assert.equal((await stolen.closed).code, 4010);
+  const revokedSocket = await s.connect();
+  assert.equal((await revokedSocket.request('login', { scheme: 'token', secret: stolenLogin.params.token })).code, 401);
+  const otherSession = async (actor: Person) => {
+    const c = await s.connect();
+    const r = await c.request('login', { scheme: 'basic', secret: Buffer.from(`${actor.name}:${PASSWORD}`).toString('base64') });
+    assert.equal(r.code, 200, JSON.stringify(r));
+    return r.params.session as string;
+  };
   const blockedUsersRoom = (await must(blocked!.client, 'room', { id: 'new', action: 'create', desc: { public: { fn: 'His' } } }, 201)).params.conv as string;
   return {
     room,
@@ -43,6 +58,8 @@ async function buildWorld(s: TestServer): Promise<World> {
     roomFile,
     people: { owner: owner!, admin: admin!, member: member!, left: left!, kicked: kicked!, stranger: stranger!, blocker: blocker!, blocked: blocked! },
     anonymous: await s.connect(),
+    revoked: { id: victim.id, name: victim.name, client: revokedSocket, token: stolenLogin.params.token },
+    otherSession,
     post,
     async ownDmMessage(actor) {
       if (actor.id === blocker!.id) return post(dm, actor);
@@ -63,7 +80,7 @@ async function buildWorld(s: TestServer): Promise<World> {
 
 /** Sends one request as `actor` and returns what came back: a code with its text, or `silent`. */
 async function answer(s: TestServer, w: World, actor: Actor, row: Row): Promise<Expect> {
-  const person = actor === 'signed-out' ? w.people.stranger : w.people[actor];
+  const person = actor === 'signed-out' ? w.people.stranger : actor === 'revoked' ? w.revoked : w.people[actor];
   if (isHttpRow(row)) {
     const req = await row.request(w, person);
     const headers: Record<string, string> = actor === 'signed-out' ? {} : { authorization: `Bearer ${person.token}` };
@@ -75,7 +92,7 @@ async function answer(s: TestServer, w: World, actor: Actor, row: Row): Promise<
   }
   const op = row.op;
   const body = await row.request(w, person);
-  const client = actor === 'signed-out' ? w.anonymous : w.people[actor].client;
+  const client = actor === 'signed-out' ? w.anonymous : person.client;
   if (op !== 'typing') {
     const r = await client.request(op, body);
     return [r.code, r.text];

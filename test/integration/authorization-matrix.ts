@@ -10,13 +10,18 @@ import { PASSWORD } from '../helpers/server.js';
 /** Relationships to a room (`owner` … `stranger`), to a DM (`blocker`, `blocked`) or to the server (`signed-out`). */
 export const ROOM_ACTORS = ['owner', 'admin', 'member', 'left', 'kicked', 'stranger'] as const;
 export const DM_ACTORS = ['blocker', 'blocked', 'stranger'] as const;
-export type Actor = (typeof ROOM_ACTORS)[number] | (typeof DM_ACTORS)[number] | 'signed-out';
+/**
+ * `revoked`: a user whose session was ended from another of her sessions; over WebSocket a socket that tried a
+ * token login with that session's token (refused), over HTTP a request carrying it.
+ */
+export type Actor = (typeof ROOM_ACTORS)[number] | (typeof DM_ACTORS)[number] | 'signed-out' | 'revoked';
 
 /** A ctrl code, a code with its text, or `silent` (an op that never answers on success, such as `typing`). */
 export type Expect = number | readonly [number, string] | 'silent';
 
 export interface Person {
   id: string;
+  name: string;
   client: TestClient;
   token: string;
 }
@@ -44,7 +49,11 @@ export interface HttpRequest {
 export interface World {
   room: string;
   dm: string;
-  people: Record<Exclude<Actor, 'signed-out'>, Person>;
+  people: Record<Exclude<Actor, 'signed-out' | 'revoked'>, Person>;
+  /** A user's session ended elsewhere: its token, and a socket whose token login with it was refused. */
+  revoked: Person;
+  /** Ends a fresh session of `actor` from her current one: its id. */
+  otherSession(actor: Person): Promise<string>;
   /** A socket that never logged in. */
   anonymous: TestClient;
   /** A room owned by the blocked user (for inviting the blocker). */
@@ -235,13 +244,37 @@ export const MATRIX: Row[] = [
   { op: 'get', what: 'own contacts', request: async () => ({ what: 'contacts' }), expect: { member: 200, 'signed-out': SIGNED_OUT } },
   { op: 'get', what: 'own conversations', request: async () => ({ what: 'conversations' }), expect: { member: 200, 'signed-out': SIGNED_OUT } },
   { op: 'get', what: 'own mentions', request: async () => ({ what: 'mentions' }), expect: { member: 200, 'signed-out': SIGNED_OUT } },
+  {
+    op: 'get',
+    what: 'own sessions',
+    request: async () => ({ what: 'sessions' }),
+    expect: { member: 200, 'signed-out': SIGNED_OUT, revoked: SIGNED_OUT },
+  },
+  {
+    op: 'logout',
+    what: 'another own session',
+    request: async (w, a) => ({ session: await w.otherSession(a) }),
+    expect: { member: 200, 'signed-out': SIGNED_OUT, revoked: SIGNED_OUT },
+  },
+  {
+    op: 'logout',
+    what: "another user's session",
+    request: async (w) => ({ session: await w.otherSession(w.people.stranger) }),
+    expect: { member: [404, 'session not found'], 'signed-out': SIGNED_OUT },
+  },
+  {
+    op: 'logout',
+    what: 'all other own sessions',
+    request: async () => ({ others: true }),
+    expect: { member: 200, 'signed-out': SIGNED_OUT, revoked: SIGNED_OUT },
+  },
 
   // --- HTTP routes (a token in the Authorization header; none when signed out) ----------------------------------
   {
     op: 'GET /v0/file/{id}',
     what: 'a file sent in the room',
     request: async (w) => ({ path: `/v0/file/${w.roomFile}` }),
-    expect: { ...roomFileAccess(200), 'signed-out': 401 },
+    expect: { ...roomFileAccess(200), 'signed-out': 401, revoked: 401 },
   },
   {
     op: 'GET /v0/file/{id}/thumb',
@@ -259,7 +292,7 @@ export const MATRIX: Row[] = [
     op: 'POST /v0/file/upload',
     what: 'a small file',
     request: async () => ({ path: '/v0/file/upload', body: smallFile() }),
-    expect: { member: 201, 'signed-out': 401 },
+    expect: { member: 201, 'signed-out': 401, revoked: 401 },
   },
   {
     op: 'POST /v0/account/export',
@@ -305,7 +338,7 @@ function basicOf(id: string): string {
 
 /** The table of docs/authorization.md, rendered from the matrix. */
 export function renderTable(): string {
-  const actors: Actor[] = [...ROOM_ACTORS, 'blocker', 'blocked', 'signed-out'];
+  const actors: Actor[] = [...ROOM_ACTORS, 'blocker', 'blocked', 'signed-out', 'revoked'];
   const cell = (e: Expect | undefined) => (e === undefined ? '' : e === 'silent' ? 'no reply' : typeof e === 'number' ? String(e) : `${e[0]} ${e[1]}`);
   const lines = [`| op | what | ${actors.join(' | ')} |`, `|---|---|${actors.map(() => '---|').join('')}`];
   for (const r of MATRIX) lines.push(`| \`${r.op}\` | ${r.what} | ${actors.map((a) => cell(r.expect[a])).join(' | ')} |`);

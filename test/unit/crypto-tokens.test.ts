@@ -68,3 +68,11 @@ test('wrong key, tampering, garbage and missing uid are invalid', async () => {
   const numUid = await new SignJWT({ uid: 42 }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt(t0).setExpirationTime('1h').sign(key);
   await rejects(svc.verify(numUid, t0), 'invalid');
 });
+
+test('a session token carries its session as `sid` and never outlives `notAfter`', async () => {
+  const svc = new TokenService(Buffer.alloc(32, 7), 3600);
+  const t0 = new Date('2030-01-01T00:00:00Z');
+  const { token, expires } = await svc.issue('u1', 0, t0, { session: 's1', notAfter: new Date('2030-01-01T00:10:00Z') });
+  assert.equal(expires.toISOString(), '2030-01-01T00:10:00.000Z');
+  assert.equal((await svc.verify(token, t0)).session, 's1');
+});

@@ -10,6 +10,7 @@ import { GetSchema } from './get.js';
 import { HiSchema } from './hi.js';
 import { InviteSchema } from './invite.js';
 import { LoginSchema } from './login.js';
+import { LogoutSchema } from './logout.js';
 import { PinSchema } from './pin.js';
 import { ReactSchema } from './react.js';
 import { ReadSchema } from './read.js';
@@ -45,6 +46,7 @@ export const OP_SCHEMAS = {
   invite: InviteSchema,
   contact: ContactSchema,
   pin: PinSchema,
+  logout: LogoutSchema,
 } as const satisfies Record<OpName, TSchema>;
 
 /** The body an op accepts, as its handler sees it after validation. */
@@ -60,6 +62,7 @@ export * from './get.js';
 export * from './hi.js';
 export * from './invite.js';
 export * from './login.js';
+export * from './logout.js';
 export * from './pin.js';
 export * from './react.js';
 export * from './read.js';

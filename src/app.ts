@@ -32,6 +32,7 @@ import { OrderedPublisher } from './runtime/ordered-publisher.js';
 import { registerVerifyEmailRoute } from './server/verify-email-route.js';
 import { registerExportRoute } from './server/export-route.js';
 import { EXPIRY_SWEEP_MS, sweepExpiredReads } from './domain/messages/expiry-sweeper.js';
+import { notifyOtherSessions } from './domain/sessions.js';
 
 export interface App {
   deps: Deps;
@@ -122,7 +123,8 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   registerExportRoute(http, {
     node: deps,
     // Tells her other live sessions an export was made: connected to the `export` notice once that frame exists.
-    onExport: (userId) => log.debug({ user: userId }, 'export notice not sent: no notice frame yet'),
+    // Her live sessions that asked for notices learn that an export was made.
+    onExport: (userId) => void notifyOtherSessions(deps, userId, null, { what: 'export' }),
   });
   http.server.on('upgrade', (req, socket, head) => {
     if (!gateway.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');

@@ -4,6 +4,7 @@ import type { Deps } from '../runtime/deps.js';
 import type { UserRecord } from '../store/account-store.js';
 import type { ConversationListing } from '../store/conversation-store.js';
 import type { MessageRecord } from '../store/message-record.js';
+import { liveSessions } from './sessions.js';
 
 /** Rows read from a store per query: no section is ever held whole in memory. */
 export const EXPORT_PAGE = 200;
@@ -19,7 +20,7 @@ export interface ExportSubject {
   login: string;
 }
 
-export type ExportDeps = Pick<Deps, 'stores' | 'cipher'>;
+export type ExportDeps = Pick<Deps, 'stores' | 'cipher' | 'config'>;
 
 /**
  * Everything of one account, as JSON text in pieces, page by page from the
@@ -78,7 +79,12 @@ async function* arraySection(name: string, items: AsyncIterable<unknown>): Async
  * to list; once the sessions table exists, this is the one place to yield
  * them (device, address, first and last seen), page by page.
  */
-async function* exportSessions(_deps: ExportDeps, _userId: string): AsyncGenerator<Record<string, unknown>> {}
+/** Where her account is signed in (addresses are stored masked only). */
+async function* exportSessions(deps: ExportDeps, userId: string): AsyncGenerator<Record<string, unknown>> {
+  for (const s of await liveSessions(deps, userId)) {
+    yield { id: s.id, ua: s.ua, deviceId: s.deviceId, lang: s.lang, ip: s.ip, createdAt: formatTs(s.createdAt), lastActive: formatTs(s.lastActive) };
+  }
+}
 
 async function* exportContacts(deps: ExportDeps, userId: string): AsyncGenerator<Record<string, unknown>> {
   for (const c of await deps.stores.contacts.list(userId)) {

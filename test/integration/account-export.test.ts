@@ -108,7 +108,11 @@ for (const backend of backends()) {
         lang: 'en',
         lastSeen: x.account.lastSeen,
       });
-      assert.deepEqual(x.sessions, []);
+      // Where she is signed in: the one session of her sign-up login, with its address masked.
+      assert.deepEqual(
+        x.sessions.map((v: { ip: string }) => v.ip),
+        ['127.0.0.x'],
+      );
       assert.deepEqual(
         x.contacts.map((c: Record<string, unknown>) => [c.user, c.nickname, c.public]),
         [[bob.id, 'B.', { fn: 'Bob' }]],
@@ -368,5 +372,28 @@ for (const backend of backends()) {
     } finally {
       await s.close();
     }
+  });
+}
+
+for (const backend of backends()) {
+  test(`[${backend}] export: her other sessions that asked for notices are told, and the export lists where she is signed in`, async () => {
+    await withServer(backend, async (s) => {
+      const u = await s.user();
+      const watcher = await s.connect();
+      assert.equal((await watcher.request('hi', { ver: '0.1.0', notices: true, ua: 'Phone/2' })).code, 200);
+      const second = await watcher.request('login', { scheme: 'basic', secret: basic(u.name, PASSWORD) });
+      assert.equal(second.code, 200);
+      const r = await exportOf(s, u.token);
+      assert.equal(r.status, 200);
+      const notice = await watcher.waitFor((f) => f.notice?.what === 'export');
+      assert.equal(typeof notice.notice.ts, 'string');
+      const sessions = r.json.sessions as { id: string; ua: string; ip: string }[];
+      assert.ok(
+        sessions.some((x) => x.id === second.params.session && x.ua === 'Phone/2'),
+        JSON.stringify(sessions),
+      );
+      for (const x of sessions) assert.match(x.ip, /x$/, 'only masked addresses');
+      assert.equal(u.client.frames.filter((f) => f.notice).length, 0, 'a session that did not ask for notices sees none');
+    });
   });
 }

@@ -31,6 +31,7 @@ import { Mailer } from './mail/mailer.js';
 import { OrderedPublisher } from './runtime/ordered-publisher.js';
 import { registerVerifyEmailRoute } from './server/verify-email-route.js';
 import { EXPIRY_SWEEP_MS, sweepExpiredReads } from './domain/messages/expiry-sweeper.js';
+import { AccountDeletions } from './domain/account-deletion.js';
 
 export interface App {
   deps: Deps;
@@ -84,7 +85,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       log,
       background: (name, work, timeoutMs) => void tasks.run(name, work, timeoutMs),
       failed: () => metrics.backendErrors.inc({ backend: 'mail' }),
+      ownerGone: async (userId) => (await stores.accounts.getUser(userId))?.state === 'deleted',
     }),
+    // Replaced below once file storage exists; nothing calls it before the node listens.
+    accountDeletions: { start: () => undefined },
   };
 
   tasks.every('message-expiry', EXPIRY_SWEEP_MS, () => sweepExpiredReads(deps));
@@ -118,6 +122,11 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   });
   registerVerifyEmailRoute(http, stores.emailVerifications, log);
   const files = await setUpFiles(http, deps);
+  const deletions = new AccountDeletions(deps, files.storage, { leaseMs: config.deletionLease * 1000 });
+  deps.accountDeletions = deletions;
+  // Unfinished erase jobs (a restart halfway, a failed step, a dead node) are taken up at start and then regularly.
+  void tasks.run('account-deletion-sweep', () => deletions.sweep(), 10 * 60_000);
+  tasks.every('account-deletion-sweep', Math.min(config.deletionLease * 500, 10_000), () => deletions.sweep(), 10 * 60_000);
   http.server.on('upgrade', (req, socket, head) => {
     if (!gateway.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });

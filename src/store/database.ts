@@ -7,6 +7,7 @@ import * as m002 from './migrations/002-mvchat-additions.js';
 import * as m006 from './migrations/006-files.js';
 import * as m007 from './migrations/007-member-version.js';
 import * as m008 from './migrations/008-account-email-private.js';
+import * as m011 from './migrations/011-account-deletion.js';
 import type { Database } from './schema.js';
 
 /** A transaction a caller may join a store write to (sign-up redeeming its invites); opaque above the store. */
@@ -46,6 +47,7 @@ const MIGRATIONS: Record<string, { up(ctx: MigrationContext): Promise<void> }> =
   '006-files': m006,
   '007-member-version': m007,
   '008-account-email-private': m008,
+  '011-account-deletion': m011,
 };
 
 /**

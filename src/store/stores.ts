@@ -11,6 +11,7 @@ import type { MessageEditStore } from './message-edit-store.js';
 import type { ReceiptStore } from './receipt-store.js';
 import type { FileStore } from './file-store.js';
 import type { EmailVerificationStore } from './email-verification-store.js';
+import type { AccountDeletionStore } from './account-deletion-store.js';
 
 /** The storage ports, one per aggregate, over one database. */
 export interface Stores {
@@ -31,4 +32,6 @@ export interface Stores {
   receipts: ReceiptStore;
   files: FileStore;
   emailVerifications: EmailVerificationStore;
+  /** Deleted accounts: the tombstone mark and the durable erase job. */
+  deletions: AccountDeletionStore;
 }

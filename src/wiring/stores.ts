@@ -11,6 +11,7 @@ import { MessageEditStore } from '../store/message-edit-store.js';
 import { ReceiptStore } from '../store/receipt-store.js';
 import { FileStore } from '../store/file-store.js';
 import { EmailVerificationStore } from '../store/email-verification-store.js';
+import { AccountDeletionStore } from '../store/account-deletion-store.js';
 import type { Stores } from '../store/stores.js';
 
 /** Every store over one database. */
@@ -31,5 +32,6 @@ export function createStores(db: Db): Stores {
     receipts: new ReceiptStore(db),
     files: new FileStore(db),
     emailVerifications: new EmailVerificationStore(db),
+    deletions: new AccountDeletionStore(db),
   };
 }

@@ -11,5 +11,7 @@ export const AccSchema = object({
   inviteCode: str(64),
   email: str(320),
   lang: str(64),
+  /** Added: `acc me {delete:{password}}` erases the account. */
+  delete: object({ password: str(8192) }),
 });
 export type AccBody = Static<typeof AccSchema>;

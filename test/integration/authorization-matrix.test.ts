@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { OP_NAMES } from '../../src/protocol/op-names.js';
-import { backends, startServer, type TestServer } from '../helpers/server.js';
+import { backends, PASSWORD, startServer, type TestServer } from '../helpers/server.js';
 import type { TestClient } from '../helpers/client.js';
 import { HTTP_ROUTES, isHttpRow, MATRIX, renderTable, type Actor, type Expect, type Person, type Row, type World } from './authorization-matrix.js';
 import { images, mediaMessage, upload, waitProcessed } from './files-support.js';
@@ -58,6 +58,17 @@ async function buildWorld(s: TestServer): Promise<World> {
       return p;
     },
     newUser: make,
+    async deletedUser() {
+      const p = await make();
+      await must(p.client, 'acc', { user: 'me', delete: { password: PASSWORD } });
+      return p;
+    },
+    async dmWithDeletedUser(actor) {
+      const p = await make();
+      const conv = (await actor.client.request('dm', { user: p.id })).params.conv as string;
+      await must(p.client, 'acc', { user: 'me', delete: { password: PASSWORD } });
+      return conv;
+    },
   };
 }
 

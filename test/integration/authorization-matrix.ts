@@ -111,14 +111,24 @@ export const MATRIX: Row[] = [
   },
 
   // --- a deleted user as the target -----------------------------------------------------------------------------
-  { op: 'dm', what: 'open a DM with a deleted user', request: async (w) => ({ user: (await w.deletedUser()).id }), expect: { member: [404, 'user not found'] } },
+  {
+    op: 'dm',
+    what: 'open a DM with a deleted user',
+    request: async (w) => ({ user: (await w.deletedUser()).id }),
+    expect: { member: [404, 'user not found'] },
+  },
   {
     op: 'send',
     what: 'message in a DM with a deleted user',
     request: async (w, a) => ({ conv: await w.dmWithDeletedUser(a), content: text }),
     expect: { member: [403, 'account deleted'] },
   },
-  { op: 'get', what: 'a deleted user', request: async (w) => ({ what: 'user', user: (await w.deletedUser()).id }), expect: { member: [404, 'user not found'] } },
+  {
+    op: 'get',
+    what: 'a deleted user',
+    request: async (w) => ({ what: 'user', user: (await w.deletedUser()).id }),
+    expect: { member: [404, 'user not found'] },
+  },
 
   // --- a room ---------------------------------------------------------------------------------------------------
   { op: 'send', what: 'message to the room', request: async (w) => ({ conv: w.room, content: text }), expect: roomMembers(202) },

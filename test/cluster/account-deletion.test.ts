@@ -58,7 +58,7 @@ test('account deletion on one node closes her sockets on the other within 2 s (4
 
 test('an erase job stopped halfway by a killed node is finished by the next node on the same database', { skip, timeout: 90_000 }, async () => {
   const db = await freshPgDatabase();
-  const env = { ...clusterEnv(db.url), MVCHAT_DELETION_LEASE: '1' };
+  const env: Record<string, string> = { ...clusterEnv(db.url), MVCHAT_DELETION_LEASE: '1' };
   const probe = new pg.Client({ connectionString: db.url });
   const locker = new pg.Client({ connectionString: db.url });
   let first: NodeProcess | null = await startNode(env, `k1-${env.MVCHAT_REDIS_PREFIX}`);

@@ -33,6 +33,7 @@ import { registerVerifyEmailRoute } from './server/verify-email-route.js';
 import { registerExportRoute } from './server/export-route.js';
 import { EXPIRY_SWEEP_MS, sweepExpiredReads } from './domain/messages/expiry-sweeper.js';
 import { notifyOtherSessions } from './domain/sessions.js';
+import { AccountDeletions } from './domain/account-deletion.js';
 
 export interface App {
   deps: Deps;
@@ -86,7 +87,10 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
       log,
       background: (name, work, timeoutMs) => void tasks.run(name, work, timeoutMs),
       failed: () => metrics.backendErrors.inc({ backend: 'mail' }),
+      ownerGone: async (userId) => (await stores.accounts.getUser(userId))?.state === 'deleted',
     }),
+    // Replaced below once file storage exists; nothing calls it before the node listens.
+    accountDeletions: { start: () => undefined },
   };
 
   tasks.every('message-expiry', EXPIRY_SWEEP_MS, () => sweepExpiredReads(deps));
@@ -122,10 +126,14 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const files = await setUpFiles(http, deps);
   registerExportRoute(http, {
     node: deps,
-    // Tells her other live sessions an export was made: connected to the `export` notice once that frame exists.
     // Her live sessions that asked for notices learn that an export was made.
     onExport: (userId) => void notifyOtherSessions(deps, userId, null, { what: 'export' }),
   });
+  const deletions = new AccountDeletions(deps, files.storage, { leaseMs: config.deletionLease * 1000 });
+  deps.accountDeletions = deletions;
+  // Unfinished erase jobs (a restart halfway, a failed step, a dead node) are taken up at start and then regularly.
+  void tasks.run('account-deletion-sweep', () => deletions.sweep(), 10 * 60_000);
+  tasks.every('account-deletion-sweep', Math.min(config.deletionLease * 500, 10_000), () => deletions.sweep(), 10 * 60_000);
   http.server.on('upgrade', (req, socket, head) => {
     if (!gateway.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   });

@@ -51,6 +51,8 @@ export interface Config {
   /** Seconds an upload body may stall (no bytes arriving) before it is answered 408. */
   bodyIdleTimeout: number;
   inviteRate: number;
+  /** Seconds a node holds an account-deletion job without progress before another node may take it over. */
+  deletionLease: number;
   workers: number;
   /** permessage-deflate for WebSocket (costs memory per connection). */
   compression: boolean;
@@ -88,6 +90,7 @@ const NUMBERS = {
   MVCHAT_HEADERS_TIMEOUT: ['headersTimeout', 30, 0.05, 3600],
   MVCHAT_BODY_IDLE_TIMEOUT: ['bodyIdleTimeout', 30, 0.05, 3600],
   MVCHAT_INVITE_RATE: ['inviteRate', 20, 0, 1_000_000],
+  MVCHAT_DELETION_LEASE: ['deletionLease', 60, 1, 3600],
 } as const satisfies Record<string, readonly [keyof Config, number, number, number]>;
 
 export class ConfigError extends Error {}

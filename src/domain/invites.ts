@@ -87,7 +87,7 @@ export async function createInvite(deps: Deps, log: Logger, inviterId: string, e
   }
   log.info({ invite: invite.id, to: maskEmail(email) }, 'invite created');
   const inviterName = displayName(inviter.public);
-  deps.mailer.send('invite', inviteMail({ to: email, inviterName, inviteeName: name, code, link: inviteLink(config.publicBaseUrl, code) }));
+  deps.mailer.send('invite', inviteMail({ to: email, inviterName, inviteeName: name, code, link: inviteLink(config.publicBaseUrl, code) }), inviterId);
   return { id: invite.id, code, email, name, expiresAt: invite.expiresAt };
 }
 

@@ -19,6 +19,11 @@ export interface MailerDeps {
   background(name: string, work: () => Promise<void>, timeoutMs: number): void;
   /** Called when a mail is given up on (counted by metrics). */
   failed(): void;
+  /**
+   * Whether the account a mail is queued for was deleted meanwhile: its mail
+   * is then dropped before the next attempt, on whichever node queued it.
+   */
+  ownerGone?(userId: string): Promise<boolean>;
   /** Waits between attempts; one more attempt than entries. */
   retryDelaysMs?: readonly number[];
 }
@@ -46,15 +51,23 @@ export class Mailer {
     this.#stream = createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   }
 
-  /** Queues `mail` for delivery; `kind` names it in logs ("invite", "verification"). */
-  send(kind: string, mail: MailMessage): void {
-    this.deps.background(`mail:${kind}`, () => this.#deliver(kind, mail), 120_000);
+  /**
+   * Queues `mail` for delivery; `kind` names it in logs ("invite",
+   * "verification"); `owner` is the account it is sent for (dropped if that
+   * account is deleted before it goes out).
+   */
+  send(kind: string, mail: MailMessage, owner?: string): void {
+    this.deps.background(`mail:${kind}`, () => this.#deliver(kind, mail, owner), 120_000);
   }
 
-  async #deliver(kind: string, mail: MailMessage): Promise<void> {
+  async #deliver(kind: string, mail: MailMessage, owner: string | undefined): Promise<void> {
     const to = maskEmail(mail.to);
     for (let attempt = 1; ; attempt++) {
       try {
+        if (owner !== undefined && (await this.deps.ownerGone?.(owner))) {
+          this.deps.log.info({ mail: kind, to }, 'mail dropped: account deleted');
+          return;
+        }
         const where = await this.#attempt(mail);
         this.deps.log.info({ mail: kind, to, ...where }, this.#smtp ? 'mail sent' : 'mail written to outbox');
         return;

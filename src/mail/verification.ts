@@ -9,8 +9,14 @@ export function newVerificationToken(expiryHours: number, now = new Date()): { t
   return { token, expires: new Date(now.getTime() + expiryHours * 3600_000) };
 }
 
-/** Queues the verification mail for `email` (background; never delays the caller). */
-export function sendVerificationMail(mailer: Mailer, config: Pick<Config, 'publicBaseUrl' | 'verificationExpiryHours'>, email: string, token: string): void {
+/** Queues the verification mail for `email` of account `owner` (background; never delays the caller). */
+export function sendVerificationMail(
+  mailer: Mailer,
+  config: Pick<Config, 'publicBaseUrl' | 'verificationExpiryHours'>,
+  email: string,
+  token: string,
+  owner?: string,
+): void {
   mailer.send(
     'verification',
     verificationMail({
@@ -18,5 +24,6 @@ export function sendVerificationMail(mailer: Mailer, config: Pick<Config, 'publi
       link: verificationLink(config.publicBaseUrl, token),
       expiryHours: config.verificationExpiryHours,
     }),
+    owner,
   );
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { fail } from '../protocol/errors.js';
 import { hashPassword, verifyPassword } from '../crypto/passwords.js';
 import { decodeBasicSecret } from '../domain/credentials.js';
@@ -30,6 +30,8 @@ export const acc: PublicOp<AccBody> = {
   schema: AccSchema,
   async handle(ctx, body) {
     if (body.user === 'new') return signUp(ctx, body);
+    if (body.user === 'me' && ctx.session.userId && body.delete !== undefined)
+      return deleteMe({ ...ctx, userId: ctx.session.userId }, body.delete.password ?? '');
     if (body.user === 'me' && ctx.session.userId) return updateMe({ ...ctx, userId: ctx.session.userId }, body);
     return fail('invalidUserField');
   },
@@ -94,7 +96,7 @@ async function signUp(ctx: OpContext, body: AccBody) {
   if (result === 'email-taken') fail((await signUpInvite(ctx.deps, body.inviteCode)) ? 'emailTaken' : 'inviteAlreadyUsed');
   if (result !== 'created') fail('usernameTaken');
   const inviters = [...new Set(redeemed.map((r) => r.inviterId))];
-  const after = verification && email ? () => sendVerificationMail(ctx.deps.mailer, ctx.deps.config, email, verification.token) : undefined;
+  const after = verification && email ? () => sendVerificationMail(ctx.deps.mailer, ctx.deps.config, email, verification.token, id) : undefined;
 
   const user = await stores.accounts.getUser(id);
   if (!user) return fail('createUserFailed');
@@ -163,7 +165,8 @@ async function updateMe(ctx: UserOpContext, body: AccBody) {
   }
   if (updated.emailVerified !== undefined) params.emailVerified = updated.emailVerified;
   const address = changes.email?.address;
-  const after = updated.mail && verification && address ? () => sendVerificationMail(ctx.deps.mailer, config, address, verification.token) : undefined;
+  const after =
+    updated.mail && verification && address ? () => sendVerificationMail(ctx.deps.mailer, config, address, verification.token, ctx.userId) : undefined;
   if (changes.passwordHash) {
     // Every other session ends at once, on every node; older tokens stop working (the epoch went up).
     const current = ctx.session.group ?? null;
@@ -181,6 +184,28 @@ async function updateMe(ctx: UserOpContext, body: AccBody) {
     }
   }
   return ok(params, after);
+}
+
+/**
+ * `acc me {delete:{password}}`: the current password, checked under the login
+ * limiter, then the account is marked deleted together with its erase job (from
+ * that commit on nothing of hers is served and her password and tokens are
+ * refused); the reply goes out, then the job ends her sessions everywhere and
+ * erases the rest. Any other field of the request is ignored.
+ */
+async function deleteMe(ctx: UserOpContext, password: string) {
+  const { accounts, deletions } = ctx.deps.stores;
+  const auth = await accounts.findBasicAuthByUser(ctx.userId);
+  if (!auth) fail('authRecordNotFound');
+  const throttleKey = auth.username || ctx.userId;
+  if (!(await ctx.deps.authThrottle.passwordCheckAllowed(throttleKey, ctx.session.remoteAddress))) fail('tooManyAttempts');
+  if (!(await verifyPassword(password, auth.secret))) fail('incorrectPassword');
+  await ctx.deps.authThrottle.passwordCorrect(throttleKey, ctx.session.remoteAddress);
+  // A real hash of a secret nobody holds: a login with her name costs the same time as any wrong password.
+  const unusable = await hashPassword(randomBytes(32).toString('base64'));
+  await deletions.markDeleted(ctx.userId, unusable);
+  // Marked now or by an earlier request: either way the job is recorded; start (or resume) it.
+  return ok({ deleted: true }, () => ctx.deps.accountDeletions.start(ctx.userId));
 }
 
 /** The sign-up's invite was consumed by someone else meanwhile: the whole sign-up rolls back. */

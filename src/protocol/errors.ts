@@ -107,6 +107,8 @@ export const Errors = {
   missingSendData: [400, 'missing send data'],
   conversationNotFound: [404, 'conversation not found'],
   blocked: [403, 'blocked'],
+  /** Added: `send` into a DM whose other participant deleted her account. */
+  peerDeleted: [403, 'account deleted'],
   invalidViewOnceTtl: [400, 'invalid view-once TTL'],
   /** Added: `send`/`edit` citing a file (`media[].ref`) the sender may not read, or that does not exist. */
   fileNotFound: [404, 'file not found'],

@@ -30,4 +30,6 @@ export interface Deps {
   mailer: Mailer;
   /** Puts each conversation's `data` frames in seq order before fan-out. */
   publisher: OrderedPublisher;
+  /** Starts the erase job of an account just marked deleted (runs in the background; resumed by a sweep if it stops). */
+  accountDeletions: { start(userId: string): void };
 }

@@ -181,7 +181,9 @@ export class AccountStore {
     if (fast) {
       // Logins arriving together share one commit.
       await fast.grouped(() =>
-        fast.prepare('update users set last_seen = ?, user_agent = ? where id = ?').run(at.toISOString(), userAgent.slice(0, 255), userId),
+        fast
+          .prepare("update users set last_seen = ?, user_agent = ? where id = ? and state != 'deleted'")
+          .run(at.toISOString(), userAgent.slice(0, 255), userId),
       );
       return;
     }
@@ -189,6 +191,7 @@ export class AccountStore {
       .updateTable('users')
       .set({ last_seen: at, user_agent: userAgent.slice(0, 255) })
       .where('id', '=', userId)
+      .where('state', '!=', 'deleted')
       .execute();
   }
 
@@ -203,9 +206,9 @@ export class AccountStore {
     return Number(r.numUpdatedRows) > 0;
   }
 
-  /** Final disconnect (PROTOCOL §4.3). */
+  /** Final disconnect (PROTOCOL §4.3). A deleted account keeps no trace of it (her last socket closes after the erase). */
   async recordOffline(userId: string, at: Date): Promise<void> {
-    await this.db.kysely.updateTable('users').set({ last_seen: at, user_agent: '' }).where('id', '=', userId).execute();
+    await this.db.kysely.updateTable('users').set({ last_seen: at, user_agent: '' }).where('id', '=', userId).where('state', '!=', 'deleted').execute();
   }
 
   /**

@@ -66,6 +66,14 @@ export class ContactStore {
       .execute();
   }
 
+  /** Deletes every contact row in which `userId` appears, both directions (account deletion). */
+  async removeAllOf(userId: string): Promise<void> {
+    await this.db.kysely
+      .deleteFrom('contacts')
+      .where((eb) => eb.or([eb('user_id', '=', userId), eb('contact_id', '=', userId)]))
+      .execute();
+  }
+
   /** Sets the nickname on the owner's own row only; returns how many rows changed (0 when not a contact). */
   async setNickname(owner: string, contact: string, nickname: string): Promise<number> {
     const r = await this.db.kysely.updateTable('contacts').set({ nickname }).where('user_id', '=', owner).where('contact_id', '=', contact).executeTakeFirst();

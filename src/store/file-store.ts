@@ -198,6 +198,54 @@ export class FileStore {
   }
 
   /**
+   * Account deletion, first half: hides every file `userId` uploaded that no
+   * one else can still be given by a message: not cited by a live message in a
+   * conversation with another active member. Files cited in what others
+   * received stay theirs. Returns the storage keys no live row uses any more
+   * (the caller removes those bytes, then calls `purgeErased`). Run again it
+   * finds the same rows, so a crash between the halves loses nothing.
+   */
+  async eraseUnsharedOf(userId: string, now = new Date()): Promise<string[]> {
+    await this.db.kysely
+      .updateTable('files')
+      .set({ deleted_at: now, updated_at: now })
+      .where('uploader_id', '=', userId)
+      .where('deleted_at', 'is', null)
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('message_files as mf')
+              .innerJoin('messages as m', (j) => j.onRef('m.id', '=', 'mf.message_id').onRef('m.conversation_id', '=', 'mf.conversation_id'))
+              .innerJoin('members as mb', 'mb.conversation_id', 'mf.conversation_id')
+              .select(sql.lit(1).as('x'))
+              .whereRef('mf.file_id', '=', 'files.id')
+              .where('m.deleted_at', 'is', null)
+              .where('mb.deleted_at', 'is', null)
+              .where('mb.user_id', '!=', userId),
+          ),
+        ),
+      )
+      .execute();
+    const rows = await this.db.kysely
+      .selectFrom('files as f')
+      .select('f.location')
+      .distinct()
+      .where('f.uploader_id', '=', userId)
+      .where('f.deleted_at', 'is not', null)
+      .where((eb) =>
+        eb.not(eb.exists(eb.selectFrom('files as o').select(sql.lit(1).as('y')).whereRef('o.location', '=', 'f.location').where('o.deleted_at', 'is', null))),
+      )
+      .execute();
+    return rows.map((r) => r.location);
+  }
+
+  /** Account deletion, second half: the erased rows of `userId` and their metadata (thumbnails) are deleted. */
+  async purgeErased(userId: string): Promise<void> {
+    await this.db.kysely.deleteFrom('files').where('uploader_id', '=', userId).where('deleted_at', 'is not', null).execute();
+  }
+
+  /**
    * Takes over pending files untouched since `staleBefore` (left by a crash or
    * a dead node). Claiming bumps updated_at under the same condition, so of
    * several nodes sweeping at once exactly one gets each file.

@@ -118,6 +118,15 @@ export class InviteStore {
     return Number(r.numUpdatedRows) === 1;
   }
 
+  /**
+   * Deletes every invite `inviterId` created, pending or not (account
+   * deletion): pending codes stop working, and the addresses she invited are
+   * not kept. Contacts made by redeeming them lose only their `invite_id`.
+   */
+  async deleteAllBy(inviterId: string): Promise<void> {
+    await this.db.kysely.deleteFrom('invite_codes').where('inviter_id', '=', inviterId).execute();
+  }
+
   /** The invite with this exact (case-sensitive) code, whatever its status. */
   async findByCode(code: string): Promise<InviteRecord | null> {
     const row = await this.db.kysely.selectFrom('invite_codes').selectAll().where('code', '=', code).executeTakeFirst();

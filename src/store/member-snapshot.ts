@@ -10,6 +10,8 @@ export interface MemberSnapshot {
   active: ReadonlySet<string>;
   /** DM participants who blocked the conversation (active or not); always empty for rooms. */
   blockers: ReadonlySet<string>;
+  /** DM participants whose account is deleted (active or not); always empty for rooms. */
+  gone: ReadonlySet<string>;
   /** Rooms only: every active member, computed once for fan-out. */
   roomRecipients: readonly string[] | null;
 }
@@ -20,6 +22,8 @@ export interface SnapshotRow {
   user_id: string | null;
   blocked: boolean | number | null;
   active: boolean | number | null;
+  /** The member's account is deleted. */
+  gone?: boolean | number | null;
 }
 
 /** Builds a snapshot from the rows of one consistent read (conversation left-joined with all its member rows). */
@@ -29,17 +33,23 @@ export function snapshotFromRows(conversationId: string, rows: readonly Snapshot
   const type = first.type === 'dm' ? 'dm' : 'room';
   const active = new Set<string>();
   const blockers = new Set<string>();
+  const gone = new Set<string>();
   for (const r of rows) {
     if (r.user_id === null) continue;
     if (r.active) active.add(r.user_id);
     if (type === 'dm' && r.blocked) blockers.add(r.user_id);
+    if (type === 'dm' && r.gone) gone.add(r.user_id);
   }
-  return { conversationId, version: first.member_version, type, active, blockers, roomRecipients: type === 'room' ? [...active] : null };
+  return { conversationId, version: first.member_version, type, active, blockers, gone, roomRecipients: type === 'room' ? [...active] : null };
 }
 
-/** Why `user` may not send here, or null when they may: an active member, not blocked by the other DM participant. */
-export function sendRefusal(s: MemberSnapshot, user: string): 'notMember' | 'blocked' | null {
+/**
+ * Why `user` may not send here, or null when they may: an active member, in a
+ * DM whose other participant still has an account and did not block them.
+ */
+export function sendRefusal(s: MemberSnapshot, user: string): 'notMember' | 'peerDeleted' | 'blocked' | null {
   if (!s.active.has(user)) return 'notMember';
+  for (const g of s.gone) if (g !== user) return 'peerDeleted';
   for (const b of s.blockers) if (b !== user) return 'blocked';
   return null;
 }
@@ -87,5 +97,5 @@ export class SnapshotCache {
 }
 
 function size(s: MemberSnapshot): number {
-  return 1 + s.active.size + s.blockers.size;
+  return 1 + s.active.size + s.blockers.size + s.gone.size;
 }

@@ -37,8 +37,9 @@ export interface MembershipRecord {
 }
 
 // One consistent read of a conversation and all its member rows (a snapshot at one member_version).
-const SNAPSHOT_SQL = `select c.type, c.member_version, m.user_id, m.blocked, m.deleted_at is null as active
-  from conversations c left join members m on m.conversation_id = c.id where c.id = ?`;
+// A deleted account's DM rows are made inactive in the transaction that marks it deleted, which raises the version.
+const SNAPSHOT_SQL = `select c.type, c.member_version, m.user_id, m.blocked, m.deleted_at is null as active, u.state = 'deleted' as gone
+  from conversations c left join members m on m.conversation_id = c.id left join users u on u.id = m.user_id where c.id = ?`;
 const VERSION_SQL = 'select member_version from conversations where id = ?';
 
 /**
@@ -215,6 +216,75 @@ export class MembershipStore {
         .where('role', 'in', [...removableRoles])
         .executeTakeFirst();
       return Number(r.numUpdatedRows) > 0;
+    });
+  }
+
+  /** Rooms `userId` is an active member of. */
+  async activeRoomsOf(userId: string): Promise<string[]> {
+    const rows = await this.db.kysely
+      .selectFrom('members as m')
+      .innerJoin('conversations as c', 'c.id', 'm.conversation_id')
+      .select('m.conversation_id')
+      .where('m.user_id', '=', userId)
+      .where('m.deleted_at', 'is', null)
+      .where('c.type', '!=', 'dm')
+      .orderBy('m.conversation_id')
+      .execute();
+    return rows.map((r) => r.conversation_id);
+  }
+
+  /**
+   * `userId` leaves the room for good (account deletion), in one transaction
+   * holding the conversation row: when she owns it, ownership passes to the
+   * longest-standing active admin, else the longest-standing active member;
+   * when nobody else is left the room is closed (deleted with its history,
+   * which nobody else can read). Nothing happens when she is not an active
+   * member any more (a step run twice).
+   */
+  async leaveForGood(convId: string, userId: string): Promise<{ outcome: 'left' | 'closed' | 'not-member'; newOwner: string | null }> {
+    return this.db.kysely.transaction().execute(async (trx) => {
+      if (this.db.dialect === 'postgres') await trx.selectFrom('conversations').select('id').where('id', '=', convId).forUpdate().execute();
+      const mine = await trx
+        .selectFrom('members')
+        .select('role')
+        .where('conversation_id', '=', convId)
+        .where('user_id', '=', userId)
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
+      if (!mine) return { outcome: 'not-member' as const, newOwner: null };
+      const others = await trx
+        .selectFrom('members')
+        .select(['user_id', 'role'])
+        .where('conversation_id', '=', convId)
+        .where('user_id', '!=', userId)
+        .where('deleted_at', 'is', null)
+        .orderBy(sql`case when role = 'admin' then 0 else 1 end`)
+        .orderBy('created_at')
+        .orderBy('user_id')
+        .execute();
+      const now = new Date();
+      if (others.length === 0) {
+        await trx.deleteFrom('conversations').where('id', '=', convId).execute();
+        return { outcome: 'closed' as const, newOwner: null };
+      }
+      let newOwner: string | null = null;
+      if (mine.role === 'owner') {
+        newOwner = others[0]!.user_id;
+        await trx
+          .updateTable('members')
+          .set({ role: 'owner', updated_at: now })
+          .where('conversation_id', '=', convId)
+          .where('user_id', '=', newOwner)
+          .execute();
+        await trx.updateTable('conversations').set({ owner_id: newOwner, updated_at: now }).where('id', '=', convId).execute();
+      }
+      await trx
+        .updateTable('members')
+        .set({ deleted_at: now, updated_at: now, role: 'member', private: null })
+        .where('conversation_id', '=', convId)
+        .where('user_id', '=', userId)
+        .execute();
+      return { outcome: 'left' as const, newOwner };
     });
   }
 

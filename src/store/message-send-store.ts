@@ -20,7 +20,7 @@ export interface Stored {
 
 /** The sender stopped being allowed to post between the check and the commit; nothing was stored. */
 export class SendRefused extends Error {
-  constructor(readonly reason: 'notMember' | 'blocked') {
+  constructor(readonly reason: 'notMember' | 'peerDeleted' | 'blocked') {
     super(`send refused: ${reason}`);
     this.name = 'SendRefused';
   }

@@ -202,6 +202,18 @@ export interface SessionsTable {
   ended_at: Ts | null;
 }
 
+/** Added (migration 011): the durable erase job of a deleted account. */
+export interface AccountDeletionsTable {
+  user_id: string;
+  requested_at: Ts;
+  /** Name of the last erase step done; NULL before the first. */
+  last_step: string | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  lease_owner: string | null;
+  lease_until: Ts | null;
+  done_at: Ts | null;
+}
+
 export interface SchemaVersionTable {
   version: number;
   applied_at: TsDefault;
@@ -224,6 +236,7 @@ export interface Database {
   contacts: ContactsTable;
   sessions: SessionsTable;
   schema_version: SchemaVersionTable;
+  account_deletions: AccountDeletionsTable;
 }
 
 export type { Generated };

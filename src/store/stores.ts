@@ -12,6 +12,7 @@ import type { ReceiptStore } from './receipt-store.js';
 import type { FileStore } from './file-store.js';
 import type { EmailVerificationStore } from './email-verification-store.js';
 import type { SessionStore } from './session-store.js';
+import type { AccountDeletionStore } from './account-deletion-store.js';
 
 /** The storage ports, one per aggregate, over one database. */
 export interface Stores {
@@ -34,4 +35,6 @@ export interface Stores {
   emailVerifications: EmailVerificationStore;
   /** Sessions (devices) and their endings. */
   sessions: SessionStore;
+  /** Deleted accounts: the tombstone mark and the durable erase job. */
+  deletions: AccountDeletionStore;
 }

@@ -12,6 +12,7 @@ import { ReceiptStore } from '../store/receipt-store.js';
 import { FileStore } from '../store/file-store.js';
 import { EmailVerificationStore } from '../store/email-verification-store.js';
 import { SessionStore } from '../store/session-store.js';
+import { AccountDeletionStore } from '../store/account-deletion-store.js';
 import type { Stores } from '../store/stores.js';
 
 /** Every store over one database. */
@@ -33,5 +34,6 @@ export function createStores(db: Db): Stores {
     files: new FileStore(db),
     emailVerifications: new EmailVerificationStore(db),
     sessions: new SessionStore(db),
+    deletions: new AccountDeletionStore(db),
   };
 }

@@ -75,6 +75,17 @@ async function buildWorld(s: TestServer): Promise<World> {
       return p;
     },
     newUser: make,
+    async deletedUser() {
+      const p = await make();
+      await must(p.client, 'acc', { user: 'me', delete: { password: PASSWORD } });
+      return p;
+    },
+    async dmWithDeletedUser(actor) {
+      const p = await make();
+      const conv = (await actor.client.request('dm', { user: p.id })).params.conv as string;
+      await must(p.client, 'acc', { user: 'me', delete: { password: PASSWORD } });
+      return conv;
+    },
   };
 }
 

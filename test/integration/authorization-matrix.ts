@@ -68,6 +68,10 @@ export interface World {
   newMember(): Promise<Person>;
   /** A new user in no conversation. */
   newUser(): Promise<Person>;
+  /** A user who deleted her account (marked deleted when this resolves). */
+  deletedUser(): Promise<Person>;
+  /** A DM of `actor` with a user who then deleted her account; its conv. */
+  dmWithDeletedUser(actor: Person): Promise<string>;
 }
 
 interface RowBase {
@@ -112,6 +116,32 @@ export const MATRIX: Row[] = [
   { op: 'hi', what: 'handshake', request: async () => ({ ver: '0.1.0' }), expect: { 'signed-out': 200, member: 200 } },
   { op: 'login', what: 'wrong password', request: async (w) => ({ scheme: 'basic', secret: basicOf(w.people.member.id) }), expect: { 'signed-out': 401 } },
   { op: 'acc', what: 'update own account', request: async () => ({ user: 'me', lang: 'en' }), expect: { 'signed-out': SIGNED_OUT, member: 200 } },
+  {
+    op: 'acc',
+    what: 'delete own account, wrong password',
+    request: async () => ({ user: 'me', delete: { password: 'not-the-password' } }),
+    expect: { 'signed-out': SIGNED_OUT, member: [403, 'incorrect current password'] },
+  },
+
+  // --- a deleted user as the target -----------------------------------------------------------------------------
+  {
+    op: 'dm',
+    what: 'open a DM with a deleted user',
+    request: async (w) => ({ user: (await w.deletedUser()).id }),
+    expect: { member: [404, 'user not found'] },
+  },
+  {
+    op: 'send',
+    what: 'message in a DM with a deleted user',
+    request: async (w, a) => ({ conv: await w.dmWithDeletedUser(a), content: text }),
+    expect: { member: [403, 'account deleted'] },
+  },
+  {
+    op: 'get',
+    what: 'a deleted user',
+    request: async (w) => ({ what: 'user', user: (await w.deletedUser()).id }),
+    expect: { member: [404, 'user not found'] },
+  },
 
   // --- a room ---------------------------------------------------------------------------------------------------
   { op: 'send', what: 'message to the room', request: async (w) => ({ conv: w.room, content: text }), expect: roomMembers(202) },

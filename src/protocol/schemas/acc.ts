@@ -13,5 +13,7 @@ export const AccSchema = object({
   lang: str(64),
   /** Added: who sees her presence (`everyone`, `contacts`, `nobody`) and whether her reads are told. */
   privacy: object({ presence: str(16), readReceipts: bool }),
+  /** Added: `acc me {delete:{password}}` erases the account. */
+  delete: object({ password: str(8192) }),
 });
 export type AccBody = Static<typeof AccSchema>;

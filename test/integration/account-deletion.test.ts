@@ -143,6 +143,7 @@ for (const backend of backends()) {
         0,
       );
       assert.equal((await k.selectFrom('invite_codes').select('id').where('inviter_id', '=', her.id).execute()).length, 0);
+      assert.equal((await k.selectFrom('sessions').select('id').where('user_id', '=', her.id).execute()).length, 0, 'her sessions are erased');
       assert.deepEqual(codeText(await peer.client.request('invite', { redeem: invite.params.code })), [404, 'invite not found or already used']);
       const files = await k.selectFrom('files').select('id').where('uploader_id', '=', her.id).execute();
       assert.deepEqual(

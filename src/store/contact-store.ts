@@ -45,15 +45,21 @@ export async function insertContactPair(
 }
 
 /**
- * Contact lists (PROTOCOL §5.13). Add and remove are symmetric; nicknames
- * belong to one direction. A list is readable only through its owner's id.
+ * Contact lists (PROTOCOL §5.13). A list holds only whom its owner added
+ * herself (and the two sides of a redeemed invite): someone adding her does
+ * not put him in her list. Remove is symmetric; nicknames belong to one
+ * direction. A list is readable only through its owner's id.
  */
 export class ContactStore {
   constructor(private readonly db: Db) {}
 
-  /** Both directions with source 'manual', recorded as added by `owner`; idempotent. */
+  /** `owner`'s own row, source 'manual', recorded as added by her; idempotent (an existing row keeps its source and nickname). */
   async add(owner: string, contact: string, now = new Date()): Promise<void> {
-    await insertContactPair(this.db.kysely, owner, contact, owner, 'manual', null, now);
+    await this.db.kysely
+      .insertInto('contacts')
+      .values({ user_id: owner, contact_id: contact, source: 'manual', invite_id: null, created_at: now, owner_added: true })
+      .onConflict((oc) => oc.columns(['user_id', 'contact_id']).doUpdateSet({ owner_added: true }))
+      .execute();
   }
 
   /** Deletes both directions; no error when absent. */

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { insertUsers as users, storeSuite } from '../helpers/store.js';
 
 storeSuite('contact store', (get) => {
-  test('add writes both directions once; adding again keeps source and nickname', async () => {
+  test('add writes the adder’s own direction once; adding again keeps source and nickname', async () => {
     const {
       stores: { contacts },
       db,
@@ -35,6 +35,7 @@ storeSuite('contact store', (get) => {
     } = get();
     const [a, b, c] = (await users(db, 3)) as [string, string, string];
     await contacts.add(a, b);
+    await contacts.add(b, a);
     assert.equal(await contacts.setNickname(a, b, 'B'), 1);
     assert.equal(await contacts.setNickname(a, b, 'B'), 1, 'setting the same nickname again matches the row');
     assert.equal(await contacts.setNickname(a, c, 'C'), 0);
@@ -50,6 +51,7 @@ storeSuite('contact store', (get) => {
     const [a, b, c, d] = (await users(db, 4)) as [string, string, string, string];
     await contacts.add(a, b, new Date('2030-01-01T00:00:00.000Z'));
     await contacts.add(c, a, new Date('2030-01-03T00:00:00.000Z'));
+    await contacts.add(a, c, new Date('2030-01-03T00:00:00.000Z'));
     await contacts.add(a, d, new Date('2030-01-02T00:00:00.000Z'));
     await db.kysely.updateTable('users').set({ state: 'deleted' }).where('id', '=', d).execute();
     const list = await contacts.list(a);
@@ -58,6 +60,11 @@ storeSuite('contact store', (get) => {
       [c, d, b],
     );
     assert.equal(list[1]?.user.state, 'deleted');
+    assert.deepEqual(
+      (await contacts.list(b)).map((x) => x.contactId),
+      [],
+      'a adding b does not put a in b’s list',
+    );
     await contacts.remove(b, a);
     await contacts.remove(b, a);
     await contacts.remove(a, randomUUID());

@@ -35,6 +35,19 @@ async function buildWorld(s: TestServer): Promise<World> {
   const roomFile = png.json!.id;
   await waitProcessed(s, owner!.token, roomFile);
   await must(owner!.client, 'send', { conv: room, content: mediaMessage(roomFile, 'image/png', png.json!.size) }, 202);
+  // `expired` read a view-once photo the owner sent in the room, and her copy has expired.
+  const expired = await make();
+  await must(owner!.client, 'room', { id: room, action: 'invite', user: expired.id });
+  const photo = await upload(s, owner!.token, await images.png(), { type: 'image/png', name: 'once.png' });
+  assert.equal(photo.status, 201);
+  const viewOnceFile = photo.json!.id;
+  const once = await must(owner!.client, 'send', { conv: room, content: mediaMessage(viewOnceFile, 'image/png', photo.json!.size), viewOnce: true }, 202);
+  await must(expired.client, 'read', { conv: room, seq: once.params.seq });
+  await s.app.deps.stores.db.kysely
+    .updateTable('message_reads')
+    .set({ expires_at: new Date(Date.now() - 1000) })
+    .where('user_id', '=', expired.id)
+    .execute();
   // A session of `victim` ended from another of hers: its socket closes, and a token login with its token is refused.
   const victim = await make();
   const stolen = await s.connect();
@@ -56,7 +69,8 @@ async function buildWorld(s: TestServer): Promise<World> {
     dm,
     blockedUsersRoom,
     roomFile,
-    people: { owner: owner!, admin: admin!, member: member!, left: left!, kicked: kicked!, stranger: stranger!, blocker: blocker!, blocked: blocked! },
+    viewOnceFile,
+    people: { owner: owner!, admin: admin!, member: member!, left: left!, kicked: kicked!, stranger: stranger!, expired, blocker: blocker!, blocked: blocked! },
     anonymous: await s.connect(),
     revoked: { id: victim.id, name: victim.name, client: revokedSocket, token: stolenLogin.params.token },
     otherSession,

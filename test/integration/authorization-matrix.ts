@@ -14,7 +14,8 @@ export const DM_ACTORS = ['blocker', 'blocked', 'stranger'] as const;
  * `revoked`: a user whose session was ended from another of her sessions; over WebSocket a socket that tried a
  * token login with that session's token (refused), over HTTP a request carrying it.
  */
-export type Actor = (typeof ROOM_ACTORS)[number] | (typeof DM_ACTORS)[number] | 'signed-out' | 'revoked';
+/** `expired`: a room member whose copy of a view-once message has expired. */
+export type Actor = (typeof ROOM_ACTORS)[number] | (typeof DM_ACTORS)[number] | 'expired' | 'signed-out' | 'revoked';
 
 /** A ctrl code, a code with its text, or `silent` (an op that never answers on success, such as `typing`). */
 export type Expect = number | readonly [number, string] | 'silent';
@@ -60,6 +61,8 @@ export interface World {
   blockedUsersRoom: string;
   /** An image the owner uploaded and sent in the room. */
   roomFile: string;
+  /** A photo the owner sent view-once in the room; `expired` read it and her copy expired. */
+  viewOnceFile: string;
   /** A message of `actor`'s own in the DM (the blocked user's were sent before the block); its seq. */
   ownDmMessage(actor: Person): Promise<number>;
   /** A new message in `conv` from `from`; its seq. */
@@ -314,6 +317,12 @@ export const MATRIX: Row[] = [
   },
   {
     op: 'GET /v0/file/{id}',
+    what: 'a view-once photo, after it expired for its reader',
+    request: async (w) => ({ path: `/v0/file/${w.viewOnceFile}` }),
+    expect: { owner: 200, member: 200, expired: 404, stranger: 404 },
+  },
+  {
+    op: 'GET /v0/file/{id}',
     what: 'an unknown file id',
     request: async () => ({ path: '/v0/file/00000000-0000-4000-8000-000000000000' }),
     expect: { member: 404, 'signed-out': 401 },
@@ -368,7 +377,7 @@ function basicOf(id: string): string {
 
 /** The table of docs/authorization.md, rendered from the matrix. */
 export function renderTable(): string {
-  const actors: Actor[] = [...ROOM_ACTORS, 'blocker', 'blocked', 'signed-out', 'revoked'];
+  const actors: Actor[] = [...ROOM_ACTORS, 'expired', 'blocker', 'blocked', 'signed-out', 'revoked'];
   const cell = (e: Expect | undefined) => (e === undefined ? '' : e === 'silent' ? 'no reply' : typeof e === 'number' ? String(e) : `${e[0]} ${e[1]}`);
   const lines = [`| op | what | ${actors.join(' | ')} |`, `|---|---|${actors.map(() => '---|').join('')}`];
   for (const r of MATRIX) lines.push(`| \`${r.op}\` | ${r.what} | ${actors.map((a) => cell(r.expect[a])).join(' | ')} |`);

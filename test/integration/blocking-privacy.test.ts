@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { basic, type TestClient } from '../helpers/client.js';
 import { backends, PASSWORD, withServer, type TestServer } from '../helpers/server.js';
 import { insertMessage, pick, type TestUser } from '../helpers/conversation-fixtures.js';
+import { flushPres, login, presOf } from '../helpers/presence.js';
 
 /** An account that never logged in: what anyone sees of a user who never came online. */
 async function neverOnline(s: TestServer, name: string): Promise<string> {
@@ -24,22 +25,6 @@ async function blockedSetup(s: TestServer) {
   assert.equal((await bea.client.request('dm', { conv: dm, blocked: true })).code, 200);
   return { al, bea, cy, dm, room };
 }
-
-async function login(s: TestServer, u: TestUser): Promise<TestClient> {
-  const c = await s.connect();
-  assert.equal((await c.request('login', { scheme: 'token', secret: u.token })).code, 200);
-  return c;
-}
-
-/** A frame `to` surely gets after anything published to it before: `marker` comes online and goes off in a DM with `to`. */
-async function flushPres(s: TestServer, to: TestUser): Promise<void> {
-  const marker = await s.user();
-  await to.client.request('dm', { user: marker.id });
-  marker.client.close();
-  await to.client.waitFor((f) => f.pres?.user === marker.id && f.pres.what === 'off');
-}
-
-const presOf = (c: TestClient, id: string) => c.frames.filter((f) => f.pres?.user === id);
 
 for (const backend of backends()) {
   test(`[${backend}] blocked user gets no pres from the blocker, in the DM and shared rooms; unblocking restores it`, () =>

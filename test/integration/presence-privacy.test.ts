@@ -3,22 +3,7 @@ import assert from 'node:assert/strict';
 import type { TestClient } from '../helpers/client.js';
 import { backends, withServer, type TestServer } from '../helpers/server.js';
 import { insertMessage, pick, type TestUser } from '../helpers/conversation-fixtures.js';
-
-async function login(s: TestServer, u: TestUser): Promise<TestClient> {
-  const c = await s.connect();
-  assert.equal((await c.request('login', { scheme: 'token', secret: u.token })).code, 200);
-  return c;
-}
-
-/** A frame `to` surely gets after anything published to it before: `marker` comes online and goes off in a DM with `to`. */
-async function flushPres(s: TestServer, to: TestUser): Promise<void> {
-  const marker = await s.user();
-  await to.client.request('dm', { user: marker.id });
-  marker.client.close();
-  await to.client.waitFor((f) => f.pres?.user === marker.id && f.pres.what === 'off');
-}
-
-const presOf = (c: TestClient, id: string) => c.frames.filter((f) => f.pres?.user === id);
+import { flushPres, login, presOf } from '../helpers/presence.js';
 
 async function setPrivacy(u: TestUser, privacy: Record<string, unknown>) {
   const r = await u.client.request('acc', { user: 'me', privacy });

@@ -3,16 +3,9 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { basic, type TestClient } from '../helpers/client.js';
 import { freshPgDatabase, PG_URL, PASSWORD } from '../helpers/server.js';
-import { REDIS_URL, clusterEnv, startNode, type NodeProcess } from '../helpers/node-process.js';
+import { REDIS_URL, clusterEnv, signUp, startNode, type NodeProcess } from '../helpers/node-process.js';
 
 const skip = !PG_URL || !REDIS_URL ? 'needs MVCHAT_TEST_DATABASE_URL and MVCHAT_TEST_REDIS_URL' : false;
-
-async function signUp(node: NodeProcess, name: string): Promise<{ client: TestClient; id: string; token: string }> {
-  const client = await node.connect();
-  const r = await client.request('acc', { user: 'new', scheme: 'basic', secret: basic(name, PASSWORD), login: true, desc: { public: { fn: name } } });
-  assert.equal(r.code, 201, JSON.stringify(r));
-  return { client, id: r.params.user, token: r.params.token };
-}
 
 async function until<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
   const end = Date.now() + timeoutMs;

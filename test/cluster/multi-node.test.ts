@@ -4,16 +4,9 @@ import { basic, type TestClient } from '../helpers/client.js';
 import { freshPgDatabase, PG_URL, PASSWORD, startServer } from '../helpers/server.js';
 import { clusterWiring } from '../../src/wiring/cluster.js';
 import { suspendAccount } from '../../src/domain/sessions.js';
-import { REDIS_URL, clusterEnv, startNode, type NodeProcess } from '../helpers/node-process.js';
+import { REDIS_URL, clusterEnv, signUp, startNode, type NodeProcess } from '../helpers/node-process.js';
 
 const skip = !PG_URL || !REDIS_URL ? 'needs MVCHAT_TEST_DATABASE_URL and MVCHAT_TEST_REDIS_URL' : false;
-
-async function signUp(node: NodeProcess, name: string): Promise<{ client: TestClient; id: string; token: string }> {
-  const client = await node.connect();
-  const r = await client.request('acc', { user: 'new', scheme: 'basic', secret: basic(name, PASSWORD), login: true, desc: { public: { fn: name } } });
-  assert.equal(r.code, 201, JSON.stringify(r));
-  return { client, id: r.params.user, token: r.params.token };
-}
 
 async function loginOn(node: NodeProcess, token: string): Promise<TestClient> {
   const c = await node.connect();

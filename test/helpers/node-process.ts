@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { TestClient } from './client.js';
+import assert from 'node:assert/strict';
+import { basic, TestClient } from './client.js';
+import { PASSWORD } from './server.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 export const REDIS_URL = process.env.MVCHAT_TEST_REDIS_URL;
@@ -83,4 +85,12 @@ export async function startNode(env: Record<string, string>, id = `node-${random
       cleanup();
     },
   };
+}
+
+/** A new account signed up and logged in on `node`. */
+export async function signUp(node: NodeProcess, name: string): Promise<{ client: TestClient; id: string; token: string }> {
+  const client = await node.connect();
+  const r = await client.request('acc', { user: 'new', scheme: 'basic', secret: basic(name, PASSWORD), login: true, desc: { public: { fn: name } } });
+  assert.equal(r.code, 201, JSON.stringify(r));
+  return { client, id: r.params.user, token: r.params.token };
 }

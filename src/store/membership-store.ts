@@ -123,7 +123,7 @@ export class MembershipStore {
     return row !== undefined;
   }
 
-  /** The active members of a conversation with their roles, in joining order. */
+  /** The active members of a conversation with their roles, by joining time (ties by user id). */
   async activeMembers(conversationId: string): Promise<{ userId: string; role: Role; since: Date }[]> {
     const rows = await this.db.kysely
       .selectFrom('members')

@@ -32,6 +32,7 @@ import { OrderedPublisher } from './runtime/ordered-publisher.js';
 import { registerVerifyEmailRoute } from './server/verify-email-route.js';
 import { registerExportRoute } from './server/export-route.js';
 import { EXPIRY_SWEEP_MS, sweepExpiredReads } from './domain/messages/expiry-sweeper.js';
+import { pruneSyncLog } from './domain/sync/sync-log.js';
 import { notifyOtherSessions } from './domain/sessions.js';
 import { AccountDeletions } from './domain/account-deletion.js';
 
@@ -94,6 +95,7 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   };
 
   tasks.every('message-expiry', EXPIRY_SWEEP_MS, () => sweepExpiredReads(deps));
+  tasks.every('sync-log-prune', 10 * 60_000, () => pruneSyncLog(deps, config.syncRetention));
   const dispatcher = new Dispatcher(OP_TABLE, deps, { handlerDeadlineMs: options.handlerDeadlineMs });
   const lifecycle = new SessionLifecycle(registry, presence, presenceNotifier, tasks, log, metrics);
   const origins = new OriginPolicy(config.allowedOrigins);

@@ -53,6 +53,8 @@ export interface Config {
   inviteRate: number;
   /** Seconds a node holds an account-deletion job without progress before another node may take it over. */
   deletionLease: number;
+  /** Seconds the sync log keeps events; an older cursor answers `gap`. */
+  syncRetention: number;
   workers: number;
   /** permessage-deflate for WebSocket (costs memory per connection). */
   compression: boolean;
@@ -91,6 +93,7 @@ const NUMBERS = {
   MVCHAT_BODY_IDLE_TIMEOUT: ['bodyIdleTimeout', 30, 0.05, 3600],
   MVCHAT_INVITE_RATE: ['inviteRate', 20, 0, 1_000_000],
   MVCHAT_DELETION_LEASE: ['deletionLease', 60, 1, 3600],
+  MVCHAT_SYNC_RETENTION: ['syncRetention', 604_800, 60, 31_536_000],
 } as const satisfies Record<string, readonly [keyof Config, number, number, number]>;
 
 export class ConfigError extends Error {}

@@ -2,6 +2,7 @@ import type { Deps } from '../runtime/deps.js';
 import { CloseCode } from '../protocol/close-codes.js';
 import { infoFrame } from '../protocol/frames.js';
 import { formatTs } from '../protocol/time.js';
+import { logEvents } from './sync/sync-log.js';
 import { broadcast } from './fanout.js';
 
 /** Where the bytes of erased files are removed (the node's file storage). */
@@ -49,9 +50,13 @@ async function leaveRooms({ deps, userId }: DeletionContext): Promise<void> {
     const r = await deps.stores.membership.leaveForGood(conv, userId);
     if (r.outcome !== 'left') continue;
     const ts = formatTs(new Date());
-    await broadcast(deps, conv, userId, infoFrame({ conv, from: userId, what: 'member_left', ts }));
+    const [left, promoted] = await logEvents(deps, [
+      { conversationId: conv, userId: null, kind: 'member_left', from: userId },
+      ...(r.newOwner ? [{ conversationId: conv, userId: null, kind: 'role_changed', from: userId, subject: r.newOwner, extra: 'owner' } as const] : []),
+    ]);
+    await broadcast(deps, conv, userId, infoFrame({ conv, from: userId, what: 'member_left', ts, cursor: left }));
     if (r.newOwner) {
-      await broadcast(deps, conv, userId, infoFrame({ conv, from: userId, what: 'role_changed', user: r.newOwner, content: { role: 'owner' }, ts }));
+      await broadcast(deps, conv, userId, infoFrame({ conv, from: userId, what: 'role_changed', user: r.newOwner, content: { role: 'owner' }, ts, cursor: promoted }));
     }
   }
 }

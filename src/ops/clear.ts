@@ -2,6 +2,9 @@ import { fail } from '../protocol/errors.js';
 import { nowTs } from '../protocol/time.js';
 import { activeMembershipOrFail, convIdOrFail } from './shared/guards.js';
 import { step } from './shared/step.js';
+import { logOpEvent } from './shared/log-event.js';
+import { tellOwnSessions } from '../domain/sync/sync-log.js';
+import { infoFrame } from '../protocol/frames.js';
 import { ok, type UserOp } from './op.js';
 import { ClearSchema, type ClearBody } from '../protocol/schemas/clear.js';
 
@@ -18,6 +21,10 @@ export const clear: UserOp<ClearBody> = {
     await activeMembershipOrFail(ctx, convId, ctx.userId);
     const seq = body.seq;
     await step(ctx, 'updateFailed', () => ctx.deps.stores.membership.setClearSeq(convId, ctx.userId, seq));
-    return ok({ conv: convId, seq, ts: nowTs() });
+    const ts = nowTs();
+    // Her other devices clear too (mvchat addition): only she gets this.
+    const cursor = await logOpEvent(ctx, 'updateFailed', { conversationId: convId, userId: ctx.userId, kind: 'clear', from: ctx.userId, seq });
+    const frame = infoFrame({ conv: convId, from: ctx.userId, what: 'clear', seq, ts, cursor });
+    return ok({ conv: convId, seq, ts }, async () => tellOwnSessions(ctx.deps, ctx.userId, frame, ctx.session.id));
   },
 };

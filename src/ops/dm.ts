@@ -6,6 +6,9 @@ import { userSummaries } from '../domain/user-view.js';
 import { conversationTtl } from '../domain/conversation-rules.js';
 import { activeMembershipOrFail, blockedIn, convIdOrFail, userIdOrFail } from './shared/guards.js';
 import { step } from './shared/step.js';
+import { logOpEvent } from './shared/log-event.js';
+import { tellOwnSessions } from '../domain/sync/sync-log.js';
+import { settingsOf } from '../domain/sync/sync-replay.js';
 import type { MemberSettings } from '../store/conversation-store.js';
 import { created, ok, type OpResult, type UserOp, type UserOpContext } from './op.js';
 import { DmSchema, type DmBody } from '../protocol/schemas/dm.js';
@@ -68,7 +71,21 @@ async function changeSettings(ctx: UserOpContext, rawConv: string, body: DmBody)
   await step(ctx, hasTtl ? 'updateTtlFailed' : 'updateFailed', () => conversations.updateSettings(convId, ctx.userId, settings, change));
   if (hasTtl) params.disappearingTTL = ttl ?? null;
   Object.assign(params, settings);
-  if (!hasTtl) return ok(params);
-  const frame = infoFrame({ conv: convId, from: ctx.userId, what: 'disappearing_updated', ttl: ttl ?? undefined, ts: nowTs() });
-  return ok(params, () => broadcast(ctx.deps, convId, ctx.userId, frame));
+  const ts = nowTs();
+  // Her flags reach her other devices (mvchat addition) as they now are: only she gets this.
+  let mine: string | null = null;
+  if (Object.keys(settings).length > 0) {
+    const now = await step(ctx, 'updateFailed', () => membership.getMembership(convId, ctx.userId));
+    const cursor = await logOpEvent(ctx, 'updateFailed', { conversationId: convId, userId: ctx.userId, kind: 'settings', from: ctx.userId });
+    if (now) mine = infoFrame({ conv: convId, from: ctx.userId, what: 'settings', content: settingsOf(now), ts, cursor });
+  }
+  let frame: string | null = null;
+  if (hasTtl) {
+    const cursor = await logOpEvent(ctx, 'updateTtlFailed', { conversationId: convId, userId: null, kind: 'disappearing_updated', from: ctx.userId });
+    frame = infoFrame({ conv: convId, from: ctx.userId, what: 'disappearing_updated', ttl: ttl ?? undefined, ts, cursor });
+  }
+  return ok(params, async () => {
+    if (mine) tellOwnSessions(ctx.deps, ctx.userId, mine, ctx.session.id);
+    if (frame) await broadcast(ctx.deps, convId, ctx.userId, frame);
+  });
 }

@@ -6,6 +6,7 @@ import { EDIT_WINDOW_MS, MAX_EDITS, editCount, editedHead } from '../protocol/me
 import { fail } from '../protocol/errors.js';
 import { infoFrame } from '../protocol/frames.js';
 import { formatTs } from '../protocol/time.js';
+import { logOpEvent } from './shared/log-event.js';
 import { ok, type UserOp } from './op.js';
 import { EditSchema, type EditBody } from '../protocol/schemas/edit.js';
 import { sealContent } from '../domain/messages/seal.js';
@@ -48,7 +49,8 @@ export const edit: UserOp<EditBody> = {
     if (outcome === 'not-found' || outcome === 'deleted') fail('messageNotFound');
     if (outcome === 'max-edits') fail('maxEditsReached');
 
-    const frame = infoFrame({ conv, from: userId, what: 'edit', seq: seq, content: body.content, ts: editedAt });
+    const cursor = await logOpEvent(ctx, 'editFailed', { conversationId: conv, userId: null, kind: 'edit', from: userId, seq, at: now });
+    const frame = infoFrame({ conv, from: userId, what: 'edit', seq: seq, content: body.content, ts: editedAt, cursor });
     return ok({ conv, seq: seq, editedAt }, () => broadcast(deps, conv, userId, frame, { exceptSession: ctx.session.id }));
   },
 };

@@ -10,6 +10,7 @@ import { getContacts } from './get/contacts.js';
 import { getUser } from './get/user.js';
 import { getMentions } from './get/mentions.js';
 import { getSessions } from './get/sessions.js';
+import { getSync } from './get/sync.js';
 
 const READERS: Record<string, (ctx: UserOpContext, body: GetBody) => Promise<OpResult>> = {
   conversations: getConversations,
@@ -21,6 +22,7 @@ const READERS: Record<string, (ctx: UserOpContext, body: GetBody) => Promise<OpR
   user: getUser,
   mentions: getMentions,
   sessions: getSessions,
+  sync: getSync,
 };
 
 /** PROTOCOL §3.8: one reader per `what`. */

@@ -5,6 +5,7 @@ import { broadcast } from '../domain/fanout.js';
 import { managesRoom } from '../domain/conversation-rules.js';
 import { blockedIn, convIdOrFail } from './shared/guards.js';
 import { step } from './shared/step.js';
+import { logOpEvent } from './shared/log-event.js';
 import { ok, type UserOp } from './op.js';
 import { PinSchema, type PinBody } from '../protocol/schemas/pin.js';
 
@@ -35,13 +36,15 @@ export const pin: UserOp<PinBody> = {
     const at = new Date();
     if (seq === 0) {
       await step(ctx, 'unpinFailed', () => conversations.setPin(convId, null));
-      const frame = infoFrame({ conv: convId, from: ctx.userId, what: 'unpin', ts: formatTs(at) });
+      const cursor = await logOpEvent(ctx, 'unpinFailed', { conversationId: convId, userId: null, kind: 'unpin', from: ctx.userId, at });
+      const frame = infoFrame({ conv: convId, from: ctx.userId, what: 'unpin', ts: formatTs(at), cursor });
       return ok({ conv: convId, unpinnedAt: formatTs(at) }, () => broadcast(ctx.deps, convId, ctx.userId, frame));
     }
     const messageId = seq > 0 ? await step(ctx, 'databaseError', () => history.messageIdAt(convId, seq)) : null;
     if (!messageId) fail('messageNotFound');
     await step(ctx, 'pinFailed', () => conversations.setPin(convId, { messageId, at, by: ctx.userId }));
-    const frame = infoFrame({ conv: convId, from: ctx.userId, what: 'pin', seq, ts: formatTs(at) });
+    const cursor = await logOpEvent(ctx, 'pinFailed', { conversationId: convId, userId: null, kind: 'pin', from: ctx.userId, seq, at });
+    const frame = infoFrame({ conv: convId, from: ctx.userId, what: 'pin', seq, ts: formatTs(at), cursor });
     return ok({ conv: convId, seq, pinnedAt: formatTs(at) }, () => broadcast(ctx.deps, convId, ctx.userId, frame));
   },
 };

@@ -5,6 +5,8 @@ import { toggleReaction } from '../protocol/message-head.js';
 import { fail } from '../protocol/errors.js';
 import { infoFrame } from '../protocol/frames.js';
 import { formatTs } from '../protocol/time.js';
+import { logOpEvent } from './shared/log-event.js';
+import { hasReaction } from '../domain/sync/sync-replay.js';
 import { ok, type UserOp } from './op.js';
 import { ReactSchema, type ReactBody } from '../protocol/schemas/react.js';
 
@@ -23,10 +25,22 @@ export const react: UserOp<ReactBody> = {
     await activeMembershipOrFail(ctx, conv, userId);
     await refuseIfBlocked(ctx, conv);
     const now = new Date();
-    const found = await deps.stores.edits.updateHead(conv, body.seq, (head) => toggleReaction(head, emoji, userId), now);
+    let added = false;
+    const found = await deps.stores.edits.updateHead(
+      conv,
+      body.seq,
+      (head) => {
+        const next = toggleReaction(head, emoji, userId);
+        added = hasReaction(next, emoji, userId);
+        return next;
+      },
+      now,
+    );
     if (!found) fail('messageNotFound');
     const ts = formatTs(now);
-    const frame = infoFrame({ conv, from: userId, what: 'react', seq: body.seq, emoji, ts });
+    const cursor = await logOpEvent(ctx, 'reactFailed', { conversationId: conv, userId: null, kind: 'react', from: userId, seq: body.seq, extra: emoji, at: now });
+    // `added` (mvchat addition) carries the resulting state, so a replayed toggle cannot flip anything.
+    const frame = infoFrame({ conv, from: userId, what: 'react', seq: body.seq, emoji, added, ts, cursor });
     return ok({ conv, seq: body.seq, emoji, ts }, () => broadcast(deps, conv, userId, frame, { exceptSession: ctx.session.id }));
   },
 };

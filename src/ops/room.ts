@@ -8,6 +8,8 @@ import { userIdOrFail } from './shared/guards.js';
 import { step } from './shared/step.js';
 import { kickableRoles, refuseKick, roomMembershipOrFail } from './shared/rooms.js';
 import { updateRoom } from './shared/room-update.js';
+import { logOpEvent } from './shared/log-event.js';
+import { logEvents, tellOwnSessions } from '../domain/sync/sync-log.js';
 import { created, ok, type OpResult, type UserOp, type UserOpContext } from './op.js';
 import { RoomSchema, type RoomBody } from '../protocol/schemas/room.js';
 
@@ -51,7 +53,8 @@ async function invite(ctx: UserOpContext, body: RoomBody): Promise<OpResult> {
   if (await step(ctx, 'databaseError', () => ctx.deps.stores.membership.hasBlocked(userId, ctx.userId))) fail('blocked');
   await step(ctx, 'addMemberFailed', () => ctx.deps.stores.membership.addMember(convId, userId));
   const ts = nowTs();
-  const frame = infoFrame({ conv: convId, from: ctx.userId, what: 'member_joined', user: userId, ts });
+  const cursor = await logOpEvent(ctx, 'addMemberFailed', { conversationId: convId, userId: null, kind: 'member_joined', from: ctx.userId, subject: userId });
+  const frame = infoFrame({ conv: convId, from: ctx.userId, what: 'member_joined', user: userId, ts, cursor });
   return ok({ conv: convId, user: userId, public: target.public ?? null, ts }, () => broadcast(ctx.deps, convId, ctx.userId, frame));
 }
 
@@ -63,8 +66,15 @@ async function leave(ctx: UserOpContext, body: RoomBody): Promise<OpResult> {
   const left = await step(ctx, 'leaveFailed', () => ctx.deps.stores.membership.removeMember(convId, ctx.userId, ['admin', 'member']));
   if (!left) fail('notMember');
   const ts = nowTs();
-  const frame = infoFrame({ conv: convId, from: ctx.userId, what: 'member_left', ts });
-  return ok({ conv: convId, ts }, () => broadcast(ctx.deps, convId, ctx.userId, frame));
+  // The room hears it; her own other devices learn it through an event of hers (she is no longer a member).
+  const leaving = { conversationId: convId, kind: 'member_left', from: ctx.userId } as const;
+  const [cursor, own] = await step(ctx, 'leaveFailed', () => logEvents(ctx.deps, [{ ...leaving, userId: null }, { ...leaving, userId: ctx.userId }]));
+  const frame = infoFrame({ conv: convId, from: ctx.userId, what: 'member_left', ts, cursor });
+  const mine = infoFrame({ conv: convId, from: ctx.userId, what: 'member_left', ts, cursor: own });
+  return ok({ conv: convId, ts }, async () => {
+    await broadcast(ctx.deps, convId, ctx.userId, frame);
+    tellOwnSessions(ctx.deps, ctx.userId, mine, ctx.session.id);
+  });
 }
 
 /** The kicked user hears `member_kicked` too (§12 item 6), then receives nothing more from the room. */
@@ -80,10 +90,14 @@ async function kick(ctx: UserOpContext, body: RoomBody): Promise<OpResult> {
   const removed = await step(ctx, 'kickFailed', () => membership.removeMember(convId, userId, allowed));
   if (!removed) refuseKick(me.role, await step(ctx, 'databaseError', () => membership.getActiveMembership(convId, userId)));
   const ts = nowTs();
-  const frame = infoFrame({ conv: convId, from: ctx.userId, what: 'member_kicked', user: userId, ts });
+  const kicked = { conversationId: convId, kind: 'member_kicked', from: ctx.userId, subject: userId } as const;
+  // The room's event, and one of the removed user's own: she is no longer a member, so only that one reaches her sync.
+  const [cursor, theirs] = await step(ctx, 'kickFailed', () => logEvents(ctx.deps, [{ ...kicked, userId: null }, { ...kicked, userId }]));
+  const frame = infoFrame({ conv: convId, from: ctx.userId, what: 'member_kicked', user: userId, ts, cursor });
+  const toKicked = infoFrame({ conv: convId, from: ctx.userId, what: 'member_kicked', user: userId, ts, cursor: theirs });
   return ok({ conv: convId, user: userId, ts }, async () => {
     await broadcast(ctx.deps, convId, ctx.userId, frame);
-    ctx.deps.bus.publish([userId], frame);
+    ctx.deps.bus.publish([userId], toKicked);
   });
 }
 
@@ -110,6 +124,7 @@ async function changeRole(ctx: UserOpContext, body: RoomBody): Promise<OpResult>
   const changed = await step(ctx, 'changeRoleFailed', () => membership.setRole(convId, userId, role));
   if (!changed) fail('userNotMember');
   const ts = nowTs();
-  const frame = infoFrame({ conv: convId, from: ctx.userId, what: 'role_changed', user: userId, content: { role }, ts });
+  const cursor = await logOpEvent(ctx, 'changeRoleFailed', { conversationId: convId, userId: null, kind: 'role_changed', from: ctx.userId, subject: userId, extra: role });
+  const frame = infoFrame({ conv: convId, from: ctx.userId, what: 'role_changed', user: userId, content: { role }, ts, cursor });
   return ok({ conv: convId, user: userId, role, ts }, () => broadcast(ctx.deps, convId, ctx.userId, frame));
 }

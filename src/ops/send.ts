@@ -6,6 +6,7 @@ import { ALLOWED_TTLS, sendHead } from '../protocol/message-head.js';
 import { fail } from '../protocol/errors.js';
 import { dataFrame } from '../protocol/frames.js';
 import { formatTs } from '../protocol/time.js';
+import { formatCursor } from '../protocol/cursor.js';
 import { SendRefused, type Stored } from '../store/message-send-store.js';
 import { sendRefusal } from '../store/member-snapshot.js';
 import type { UserOp } from './op.js';
@@ -73,7 +74,7 @@ export const send: UserOp<SendBody> = {
     const ts = formatTs(stored.createdAt);
     const params = { conv, seq: stored.seq, ts, ...(viewOnce ? { viewOnce: true } : {}) };
     if (stored.duplicate) return { code: 202, params };
-    const frame = dataFrame({ conv, seq: stored.seq, from: userId, content: body.content, head, ts });
+    const frame = dataFrame({ conv, seq: stored.seq, from: userId, content: body.content, head, ts, cursor: formatCursor(stored.pos) });
     const seq = stored.seq;
     return {
       code: 202,

@@ -4,6 +4,7 @@ import { UNSEND_WINDOW_MS } from '../protocol/message-head.js';
 import { fail } from '../protocol/errors.js';
 import { infoFrame } from '../protocol/frames.js';
 import { formatTs } from '../protocol/time.js';
+import { logOpEvent } from './shared/log-event.js';
 import { ok, type UserOp } from './op.js';
 import { UnsendSchema, type UnsendBody } from '../protocol/schemas/unsend.js';
 
@@ -25,7 +26,8 @@ export const unsend: UserOp<UnsendBody> = {
     const changed = await deps.stores.edits.markDeleted(msg.id, now, true);
     const ts = formatTs(now);
     if (!changed) return ok({ conv, seq: seq, ts });
-    const frame = infoFrame({ conv, from: userId, what: 'unsend', seq: seq, ts });
+    const cursor = await logOpEvent(ctx, 'unsendFailed', { conversationId: conv, userId: null, kind: 'unsend', from: userId, seq, at: now });
+    const frame = infoFrame({ conv, from: userId, what: 'unsend', seq: seq, ts, cursor });
     return ok({ conv, seq: seq, ts }, () => broadcast(deps, conv, userId, frame, { exceptSession: ctx.session.id }));
   },
 };

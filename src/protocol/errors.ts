@@ -125,6 +125,10 @@ export const Errors = {
   getContactsFailed: [500, 'failed to get contacts'],
   missingUserId: [400, 'missing user id'],
   getMentionsFailed: [500, 'failed to get mentions'],
+  /** Added: `get sync` with a `since` that is not a cursor this server gave out. */
+  invalidCursor: [400, 'invalid cursor'],
+  /** Added: `get sync` failed in storage. */
+  syncFailed: [500, 'failed to sync'],
   // logout (mvchat addition)
   /** Added: `logout {session}` naming a session that is not hers, unknown or already ended. */
   sessionNotFound: [404, 'session not found'],

@@ -14,6 +14,8 @@ export interface DataFrame {
   content: unknown;
   head?: Record<string, unknown> | undefined;
   ts: string;
+  /** Where this event sits in the sync log (mvchat addition). */
+  cursor?: string | undefined;
 }
 
 export interface InfoFrame {
@@ -25,7 +27,10 @@ export interface InfoFrame {
   emoji?: string | undefined;
   user?: string | undefined;
   ttl?: number | undefined;
+  /** `react` only: whether `from` now has this reaction (mvchat addition: a replay cannot flip it). */
+  added?: boolean | undefined;
   ts: string;
+  cursor?: string | undefined;
 }
 
 export interface PresFrame {
@@ -45,21 +50,34 @@ export function ctrlFrame(id: string | undefined, code: number, text: string, pa
 }
 
 export function dataFrame(data: DataFrame): string {
-  const { head, ...rest } = data;
-  const body = head && Object.keys(head).length > 0 ? { ...rest, head } : rest;
-  return JSON.stringify({ data: body }) + '\n';
+  return JSON.stringify({ data: dataBody(data) }) + '\n';
+}
+
+/** The object inside a `data` frame (a sync replay lists these frames as objects). */
+export function dataBody(data: DataFrame): Record<string, unknown> {
+  const { head, cursor, ...rest } = data;
+  const body: Record<string, unknown> = head && Object.keys(head).length > 0 ? { ...rest, head } : rest;
+  if (cursor) body.cursor = cursor;
+  return body;
 }
 
 export function infoFrame(info: InfoFrame): string {
+  return JSON.stringify({ info: infoBody(info) }) + '\n';
+}
+
+/** The object inside an `info` frame. */
+export function infoBody(info: InfoFrame): Record<string, unknown> {
   // Optional keys are omitted when empty (§2.2): seq 0, empty emoji/user, no ttl.
   const out: Record<string, unknown> = { conv: info.conv, from: info.from, what: info.what };
   if (info.seq) out.seq = info.seq;
   if (info.content !== undefined) out.content = info.content;
   if (info.emoji) out.emoji = info.emoji;
+  if (info.added !== undefined) out.added = info.added;
   if (info.user) out.user = info.user;
   if (info.ttl) out.ttl = info.ttl;
   out.ts = info.ts;
-  return JSON.stringify({ info: out }) + '\n';
+  if (info.cursor) out.cursor = info.cursor;
+  return out;
 }
 
 export function presFrame(pres: PresFrame): string {

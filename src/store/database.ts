@@ -10,6 +10,7 @@ import * as m008 from './migrations/008-account-email-private.js';
 import * as m009 from './migrations/009-sessions.js';
 import * as m010 from './migrations/010-privacy.js';
 import * as m011 from './migrations/011-account-deletion.js';
+import * as m012 from './migrations/012-sync-events.js';
 import type { Database } from './schema.js';
 
 /** A transaction a caller may join a store write to (sign-up redeeming its invites); opaque above the store. */
@@ -52,6 +53,7 @@ const MIGRATIONS: Record<string, { up(ctx: MigrationContext): Promise<void> }> =
   '009-sessions': m009,
   '010-privacy': m010,
   '011-account-deletion': m011,
+  '012-sync-events': m012,
 };
 
 /**

@@ -56,6 +56,33 @@ export class MessageHistoryStore {
   }
 
   /**
+   * The messages at `refs` as `reader` finds them now, keyed `conv:seq`:
+   * `hidden` when deleted for her or expired for her (a sync replay skips
+   * those). Deleted-for-everyone messages are returned (as tombstones).
+   */
+  async forReplay(reader: string, refs: readonly { conv: string; seq: number }[], now: Date): Promise<Map<string, { message: MessageRecord; hidden: boolean }>> {
+    const out = new Map<string, { message: MessageRecord; hidden: boolean }>();
+    if (refs.length === 0) return out;
+    const byConv = new Map<string, Set<number>>();
+    for (const r of refs) {
+      let seqs = byConv.get(r.conv);
+      if (!seqs) byConv.set(r.conv, (seqs = new Set()));
+      seqs.add(r.seq);
+    }
+    const rows = await this.db.kysely
+      .selectFrom('messages')
+      .selectAll()
+      .select((eb) => sql<boolean | number>`${visibleTo(eb, reader, now)}`.as('visible'))
+      .where((eb) => eb.or([...byConv].map(([conv, seqs]) => eb.and([eb('conversation_id', '=', conv), eb('seq', 'in', [...seqs])]))))
+      .execute();
+    for (const r of rows) {
+      const message = messageFromRow(this.db.codec, r);
+      out.set(`${message.conversationId}:${message.seq}`, { message, hidden: !this.db.codec.bool(r.visible) });
+    }
+    return out;
+  }
+
+  /**
    * Messages mentioning `userId` in conversations where they are an active
    * member, newest first, with clear_seq, delete-for-me, delete-for-everyone
    * and expiry applied (§3.8.8, §12 item 20).

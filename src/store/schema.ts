@@ -214,6 +214,27 @@ export interface AccountDeletionsTable {
   done_at: Ts | null;
 }
 
+/** Added (migration 012): the sync log; see the migration for why `pos` grows in commit order. */
+export interface SyncEventsTable {
+  pos: ColumnType<number, number | undefined, never>;
+  conversation_id: string;
+  /** NULL: a conversation event every member sees; set: only this user sees it. */
+  user_id: string | null;
+  kind: string;
+  from_user: string;
+  seq: number;
+  subject: string | null;
+  extra: string | null;
+  created_at: Ts;
+}
+
+/** One row (id 1): PostgreSQL's position clock and the highest position pruned. */
+export interface SyncStateTable {
+  id: number;
+  clock: number;
+  floor: number;
+}
+
 export interface SchemaVersionTable {
   version: number;
   applied_at: TsDefault;
@@ -237,6 +258,8 @@ export interface Database {
   sessions: SessionsTable;
   schema_version: SchemaVersionTable;
   account_deletions: AccountDeletionsTable;
+  sync_events: SyncEventsTable;
+  sync_state: SyncStateTable;
 }
 
 export type { Generated };

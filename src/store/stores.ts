@@ -13,6 +13,7 @@ import type { FileStore } from './file-store.js';
 import type { EmailVerificationStore } from './email-verification-store.js';
 import type { SessionStore } from './session-store.js';
 import type { AccountDeletionStore } from './account-deletion-store.js';
+import type { SyncEventStore } from './sync-event-store.js';
 
 /** The storage ports, one per aggregate, over one database. */
 export interface Stores {
@@ -37,4 +38,6 @@ export interface Stores {
   sessions: SessionStore;
   /** Deleted accounts: the tombstone mark and the durable erase job. */
   deletions: AccountDeletionStore;
+  /** The sync log behind `get sync` and every frame's cursor. */
+  events: SyncEventStore;
 }

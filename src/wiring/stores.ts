@@ -13,12 +13,14 @@ import { FileStore } from '../store/file-store.js';
 import { EmailVerificationStore } from '../store/email-verification-store.js';
 import { SessionStore } from '../store/session-store.js';
 import { AccountDeletionStore } from '../store/account-deletion-store.js';
+import { SyncEventStore } from '../store/sync-event-store.js';
 import type { Stores } from '../store/stores.js';
 
 /** Every store over one database. */
 export function createStores(db: Db): Stores {
   // One membership store per database: it holds the node's member-list cache.
   const membership = new MembershipStore(db);
+  const events = new SyncEventStore(db);
   return {
     db,
     accounts: new AccountStore(db),
@@ -27,7 +29,7 @@ export function createStores(db: Db): Stores {
     conversations: new ConversationStore(db, membership),
     contacts: new ContactStore(db),
     invites: new InviteStore(db),
-    sends: new MessageSendStore(db, membership),
+    sends: new MessageSendStore(db, membership, events),
     history: new MessageHistoryStore(db),
     edits: new MessageEditStore(db),
     receipts: new ReceiptStore(db),
@@ -35,5 +37,6 @@ export function createStores(db: Db): Stores {
     emailVerifications: new EmailVerificationStore(db),
     sessions: new SessionStore(db),
     deletions: new AccountDeletionStore(db),
+    events,
   };
 }

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import type WebSocket from 'ws';
 import { ConnectionClosedError, MvchatClient, WsSocket, basicSecret, type ServerFrame } from '../../client/index.js';
 
@@ -83,4 +84,11 @@ export class TestClient {
 
 export function basic(name: string, password: string): string {
   return basicSecret(name, password);
+}
+
+/** The body of a live frame without its sync cursor, once checked that it has one. */
+export function uncursored(body: Record<string, any>): Record<string, any> {
+  assert.match(String(body.cursor), /^[0-9]+$/, `no cursor in ${JSON.stringify(body)}`);
+  const { cursor: _cursor, ...rest } = body;
+  return rest;
 }

@@ -284,6 +284,12 @@ export const MATRIX: Row[] = [
     expect: { member: 200, 'signed-out': SIGNED_OUT, revoked: SIGNED_OUT },
   },
   {
+    op: 'get',
+    what: 'own sync log',
+    request: async () => ({ what: 'sync', since: '0' }),
+    expect: { member: 200, 'signed-out': SIGNED_OUT, revoked: SIGNED_OUT },
+  },
+  {
     op: 'logout',
     what: 'another own session',
     request: async (w, a) => ({ session: await w.otherSession(a) }),

@@ -1,3 +1,4 @@
+import { uncursored } from '../helpers/client.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -113,7 +114,7 @@ for (const backend of backends()) {
       const ttl = await r({ disappearingTTL: 86400, favorite: false });
       assert.deepEqual(ttl.params, { conv, disappearingTTL: 86400, favorite: false });
       const info = await eli.client.waitFor((f) => f.info?.what === 'disappearing_updated');
-      assert.deepEqual({ ...info.info, ts: 0 }, { conv, from: dana.id, what: 'disappearing_updated', ttl: 86400, ts: 0 });
+      assert.deepEqual({ ...uncursored(info.info), ts: 0 }, { conv, from: dana.id, what: 'disappearing_updated', ttl: 86400, ts: 0 });
       await dana.client.waitFor((f) => f.info?.what === 'disappearing_updated');
       assert.equal((await eli.client.request('get', { what: 'conversation', conv })).params.conversation.disappearingTTL, 86400);
       assert.ok(eli.client.frames.length > phoneMark);

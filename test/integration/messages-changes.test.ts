@@ -1,3 +1,4 @@
+import { uncursored } from '../helpers/client.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -18,7 +19,7 @@ for (const backend of backends()) {
       const r = await dana.client.request('edit', { conv, seq: 1, content: newContent });
       assert.equal(r.code, 200);
       assert.deepEqual(Object.keys(r.params).sort(), ['conv', 'editedAt', 'seq']);
-      assert.deepEqual((await info).info, { conv, from: dana.id, what: 'edit', seq: 1, content: newContent, ts: r.params.editedAt });
+      assert.deepEqual(uncursored((await info).info), { conv, from: dana.id, what: 'edit', seq: 1, content: newContent, ts: r.params.editedAt });
       const h = await eli.client.request('get', { what: 'messages', conv });
       const [item] = h.params.messages;
       assert.deepEqual(decodeContent(item), newContent);
@@ -81,7 +82,7 @@ for (const backend of backends()) {
       const info = eli.client.next((f) => f.info?.what === 'unsend');
       const r = await expect(dana.client, { conv, seq: 1 }, 200, 'ok');
       assert.deepEqual(Object.keys(r.params).sort(), ['conv', 'seq', 'ts']);
-      assert.deepEqual((await info).info, { conv, from: dana.id, what: 'unsend', seq: 1, ts: r.params.ts });
+      assert.deepEqual(uncursored((await info).info), { conv, from: dana.id, what: 'unsend', seq: 1, ts: r.params.ts });
       const h = await eli.client.request('get', { what: 'messages', conv });
       const item = h.params.messages.find((m: { seq: number }) => m.seq === 1);
       assert.deepEqual(item, { seq: 1, from: dana.id, ts: item.ts, deleted: true, head: { unsent: true } });
@@ -116,7 +117,7 @@ for (const backend of backends()) {
       await ageMessage(s, conv, 1, 24 * 3600_000);
       const info = eli.client.next((f) => f.info?.what === 'delete');
       const r = await expect(dana.client, { conv, seq: 1, forEveryone: true }, 200, 'ok');
-      assert.deepEqual((await info).info, { conv, from: dana.id, what: 'delete', seq: 1, ts: r.params.ts });
+      assert.deepEqual(uncursored((await info).info), { conv, from: dana.id, what: 'delete', seq: 1, ts: r.params.ts });
       // Delete for me: Eli hides seq 2; Dana still sees it; no notification to anyone.
       await expect(eli.client, { conv, seq: 2 }, 200, 'ok');
       await expect(eli.client, { conv, seq: 2 }, 200, 'ok');
@@ -160,7 +161,7 @@ for (const backend of backends()) {
       const info = dana.client.next((f) => f.info?.what === 'react');
       const r = await expect(eli.client, { conv, seq: 1, emoji: '❤️' }, 200, 'ok');
       assert.deepEqual(r.params, { conv, seq: 1, emoji: '❤️', ts: r.params.ts });
-      assert.deepEqual((await info).info, { conv, from: eli.id, what: 'react', seq: 1, emoji: '❤️', ts: r.params.ts });
+      assert.deepEqual(uncursored((await info).info), { conv, from: eli.id, what: 'react', seq: 1, emoji: '❤️', added: true, ts: r.params.ts });
       let h = await dana.client.request('get', { what: 'messages', conv });
       assert.deepEqual(h.params.messages[0].head, { reactions: { '❤️': [eli.id] } });
       await expect(dana.client, { conv, seq: 1, emoji: '❤️' }, 200, 'ok');

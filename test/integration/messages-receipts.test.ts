@@ -1,3 +1,4 @@
+import { uncursored } from '../helpers/client.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -34,11 +35,11 @@ for (const backend of backends()) {
       const recvInfo = dana.client.next((f) => f.info?.what === 'recv');
       const recv = await eli.client.request('recv', { conv, seq: 4 });
       assert.deepEqual(recv.params, { conv, seq: 4, ts: recv.params.ts });
-      assert.deepEqual((await recvInfo).info, { conv, from: eli.id, what: 'recv', seq: 4, ts: recv.params.ts });
+      assert.deepEqual(uncursored((await recvInfo).info), { conv, from: eli.id, what: 'recv', seq: 4, ts: recv.params.ts });
       const readInfo = dana.client.next((f) => f.info?.what === 'read');
       const read = await eli.client.request('read', { conv, seq: 3 });
       assert.equal(read.params.seq, 3);
-      assert.deepEqual((await readInfo).info, { conv, from: eli.id, what: 'read', seq: 3, ts: read.params.ts });
+      assert.deepEqual(uncursored((await readInfo).info), { conv, from: eli.id, what: 'read', seq: 3, ts: read.params.ts });
       // Backwards moves are ignored; positions past the last seq are clamped.
       assert.equal((await eli.client.request('read', { conv, seq: 1 })).params.seq, 3);
       assert.equal((await eli.client.request('recv', { conv, seq: 2 })).params.seq, 4);
@@ -205,7 +206,7 @@ for (const backend of backends()) {
       await eli.client.request('read', { conv, seq: 2 });
       const expired = await eli.client.waitFor((f) => f.info?.what === 'expired', 20_000);
       assert.ok(Date.now() - readAt >= 9_000);
-      assert.deepEqual(expired.info, { conv, from: dana.id, what: 'expired', seq: 1, ts: expired.info.ts });
+      assert.deepEqual(uncursored(expired.info), { conv, from: dana.id, what: 'expired', seq: 1, ts: expired.info.ts });
       const after = await eli.client.request('get', { what: 'messages', conv });
       assert.deepEqual(seqsOf(after), [2]); // seq 2 follows the conversation TTL (1 h)
       const sender = await dana.client.request('get', { what: 'messages', conv });

@@ -1,6 +1,7 @@
 import { infoFrame } from '../../protocol/frames.js';
 import { formatTs } from '../../protocol/time.js';
 import type { Deps } from '../../runtime/deps.js';
+import { logEvents } from '../sync/sync-log.js';
 
 /** Rows flipped per run; the rest wait for the next run. */
 const BATCH = 500;
@@ -14,8 +15,14 @@ export const EXPIRY_SWEEP_MS = 2000;
  */
 export async function sweepExpiredReads(deps: Deps): Promise<void> {
   const due = await deps.stores.receipts.expireDue(new Date(), BATCH);
+  if (due.length === 0) return;
   const ts = formatTs(new Date());
-  for (const d of due) {
-    deps.bus.publish([d.reader], infoFrame({ conv: d.conversationId, from: d.from, what: 'expired', seq: d.seq, ts }));
+  // One event of the reader's own per expiry, so a device that was away learns it through sync.
+  const cursors = await logEvents(
+    deps,
+    due.map((d) => ({ conversationId: d.conversationId, userId: d.reader, kind: 'expired', from: d.from, seq: d.seq })),
+  );
+  for (const [i, d] of due.entries()) {
+    deps.bus.publish([d.reader], infoFrame({ conv: d.conversationId, from: d.from, what: 'expired', seq: d.seq, ts, cursor: cursors[i] }));
   }
 }

@@ -5,6 +5,7 @@ import type { OpResult, UserOpContext } from '../op.js';
 import type { Receipts } from '../../store/receipt-store.js';
 import { broadcastActivity } from '../../domain/fanout.js';
 import { activeMembershipOrFail, convIdOrFail } from './guards.js';
+import { logOpEvent } from './log-event.js';
 
 /**
  * Shared path of `read` and `recv` (§3.14, §3.15) for active members: the
@@ -30,6 +31,7 @@ export async function moveReceipt(
   if (!pos) fail('notMember');
   const seq = what === 'read' ? pos.readSeq : pos.recvSeq;
   const ts = formatTs(at);
-  const frame = infoFrame({ conv, from: userId, what, seq, ts });
+  const cursor = await logOpEvent(ctx, 'databaseError', { conversationId: conv, userId: null, kind: what, from: userId, seq, at });
+  const frame = infoFrame({ conv, from: userId, what, seq, ts, cursor });
   return { code: 200, params: { conv, seq, ts }, after: () => broadcastActivity(deps, conv, userId, what, frame, { exceptSession: ctx.session.id }) };
 }

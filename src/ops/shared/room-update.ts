@@ -6,6 +6,7 @@ import type { RoomBody } from '../../protocol/schemas/room.js';
 import { ok } from '../op.js';
 import { conversationTtl } from '../../domain/conversation-rules.js';
 import { step } from './step.js';
+import { logEvents, type EventToLog } from '../../domain/sync/sync-log.js';
 import { broadcast } from '../../domain/fanout.js';
 
 /** The parts of a `room` body that `update` applies. */
@@ -31,21 +32,30 @@ export async function updateRoom(ctx: UserOpContext, convId: string, body: RoomU
   await step(ctx, failure, () => ctx.deps.stores.conversations.updateConversation(convId, changes));
 
   const ts = nowTs();
+  const event = (kind: 'disappearing_updated' | 'room_updated', extra?: string): EventToLog => ({ conversationId: convId, userId: null, kind, from: ctx.userId, extra });
+  const events: EventToLog[] = [];
+  if ('ttl' in changes) events.push(event('disappearing_updated'));
+  if (changes.noScreenshots !== undefined) events.push(event('room_updated'));
+  if ('public' in changes) events.push(event('room_updated', 'public'));
+  const cursors = await step(ctx, failure, () => logEvents(ctx.deps, events));
   const frames: { frame: string; skipRequester: boolean }[] = [];
   if ('ttl' in changes) {
     params.disappearingTTL = changes.ttl ?? null;
     frames.push({
-      frame: infoFrame({ conv: convId, from: ctx.userId, what: 'disappearing_updated', ttl: changes.ttl ?? undefined, ts }),
+      frame: infoFrame({ conv: convId, from: ctx.userId, what: 'disappearing_updated', ttl: changes.ttl ?? undefined, ts, cursor: cursors.shift() }),
       skipRequester: false,
     });
   }
   if (changes.noScreenshots !== undefined) {
     params.noScreenshots = changes.noScreenshots;
-    frames.push({ frame: infoFrame({ conv: convId, from: ctx.userId, what: 'room_updated', ts }), skipRequester: false });
+    frames.push({ frame: infoFrame({ conv: convId, from: ctx.userId, what: 'room_updated', ts, cursor: cursors.shift() }), skipRequester: false });
   }
   if ('public' in changes) {
     params.public = changes.public ?? null;
-    frames.push({ frame: infoFrame({ conv: convId, from: ctx.userId, what: 'room_updated', content: changes.public ?? null, ts }), skipRequester: true });
+    frames.push({
+      frame: infoFrame({ conv: convId, from: ctx.userId, what: 'room_updated', content: changes.public ?? null, ts, cursor: cursors.shift() }),
+      skipRequester: true,
+    });
   }
   return ok(params, async () => {
     for (const { frame, skipRequester } of frames) {

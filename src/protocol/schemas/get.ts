@@ -9,5 +9,7 @@ export const GetSchema = object({
   before: int(-MAX_INT),
   after: int(-MAX_INT),
   limit: int(-MAX_INT),
+  /** `what:"sync"` (mvchat addition): the cursor to continue from. */
+  since: str(64),
 });
 export type GetBody = Static<typeof GetSchema>;

@@ -56,7 +56,12 @@ async function leaveRooms({ deps, userId }: DeletionContext): Promise<void> {
     ]);
     await broadcast(deps, conv, userId, infoFrame({ conv, from: userId, what: 'member_left', ts, cursor: left }));
     if (r.newOwner) {
-      await broadcast(deps, conv, userId, infoFrame({ conv, from: userId, what: 'role_changed', user: r.newOwner, content: { role: 'owner' }, ts, cursor: promoted }));
+      await broadcast(
+        deps,
+        conv,
+        userId,
+        infoFrame({ conv, from: userId, what: 'role_changed', user: r.newOwner, content: { role: 'owner' }, ts, cursor: promoted }),
+      );
     }
   }
 }

@@ -38,7 +38,15 @@ export const react: UserOp<ReactBody> = {
     );
     if (!found) fail('messageNotFound');
     const ts = formatTs(now);
-    const cursor = await logOpEvent(ctx, 'reactFailed', { conversationId: conv, userId: null, kind: 'react', from: userId, seq: body.seq, extra: emoji, at: now });
+    const cursor = await logOpEvent(ctx, 'reactFailed', {
+      conversationId: conv,
+      userId: null,
+      kind: 'react',
+      from: userId,
+      seq: body.seq,
+      extra: emoji,
+      at: now,
+    });
     // `added` (mvchat addition) carries the resulting state, so a replayed toggle cannot flip anything.
     const frame = infoFrame({ conv, from: userId, what: 'react', seq: body.seq, emoji, added, ts, cursor });
     return ok({ conv, seq: body.seq, emoji, ts }, () => broadcast(deps, conv, userId, frame, { exceptSession: ctx.session.id }));

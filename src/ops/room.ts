@@ -68,7 +68,12 @@ async function leave(ctx: UserOpContext, body: RoomBody): Promise<OpResult> {
   const ts = nowTs();
   // The room hears it; her own other devices learn it through an event of hers (she is no longer a member).
   const leaving = { conversationId: convId, kind: 'member_left', from: ctx.userId } as const;
-  const [cursor, own] = await step(ctx, 'leaveFailed', () => logEvents(ctx.deps, [{ ...leaving, userId: null }, { ...leaving, userId: ctx.userId }]));
+  const [cursor, own] = await step(ctx, 'leaveFailed', () =>
+    logEvents(ctx.deps, [
+      { ...leaving, userId: null },
+      { ...leaving, userId: ctx.userId },
+    ]),
+  );
   const frame = infoFrame({ conv: convId, from: ctx.userId, what: 'member_left', ts, cursor });
   const mine = infoFrame({ conv: convId, from: ctx.userId, what: 'member_left', ts, cursor: own });
   return ok({ conv: convId, ts }, async () => {
@@ -92,7 +97,12 @@ async function kick(ctx: UserOpContext, body: RoomBody): Promise<OpResult> {
   const ts = nowTs();
   const kicked = { conversationId: convId, kind: 'member_kicked', from: ctx.userId, subject: userId } as const;
   // The room's event, and one of the removed user's own: she is no longer a member, so only that one reaches her sync.
-  const [cursor, theirs] = await step(ctx, 'kickFailed', () => logEvents(ctx.deps, [{ ...kicked, userId: null }, { ...kicked, userId }]));
+  const [cursor, theirs] = await step(ctx, 'kickFailed', () =>
+    logEvents(ctx.deps, [
+      { ...kicked, userId: null },
+      { ...kicked, userId },
+    ]),
+  );
   const frame = infoFrame({ conv: convId, from: ctx.userId, what: 'member_kicked', user: userId, ts, cursor });
   const toKicked = infoFrame({ conv: convId, from: ctx.userId, what: 'member_kicked', user: userId, ts, cursor: theirs });
   return ok({ conv: convId, user: userId, ts }, async () => {
@@ -124,7 +134,14 @@ async function changeRole(ctx: UserOpContext, body: RoomBody): Promise<OpResult>
   const changed = await step(ctx, 'changeRoleFailed', () => membership.setRole(convId, userId, role));
   if (!changed) fail('userNotMember');
   const ts = nowTs();
-  const cursor = await logOpEvent(ctx, 'changeRoleFailed', { conversationId: convId, userId: null, kind: 'role_changed', from: ctx.userId, subject: userId, extra: role });
+  const cursor = await logOpEvent(ctx, 'changeRoleFailed', {
+    conversationId: convId,
+    userId: null,
+    kind: 'role_changed',
+    from: ctx.userId,
+    subject: userId,
+    extra: role,
+  });
   const frame = infoFrame({ conv: convId, from: ctx.userId, what: 'role_changed', user: userId, content: { role }, ts, cursor });
   return ok({ conv: convId, user: userId, role, ts }, () => broadcast(ctx.deps, convId, ctx.userId, frame));
 }

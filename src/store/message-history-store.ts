@@ -60,7 +60,11 @@ export class MessageHistoryStore {
    * `hidden` when deleted for her or expired for her (a sync replay skips
    * those). Deleted-for-everyone messages are returned (as tombstones).
    */
-  async forReplay(reader: string, refs: readonly { conv: string; seq: number }[], now: Date): Promise<Map<string, { message: MessageRecord; hidden: boolean }>> {
+  async forReplay(
+    reader: string,
+    refs: readonly { conv: string; seq: number }[],
+    now: Date,
+  ): Promise<Map<string, { message: MessageRecord; hidden: boolean }>> {
     const out = new Map<string, { message: MessageRecord; hidden: boolean }>();
     if (refs.length === 0) return out;
     const byConv = new Map<string, Set<number>>();

@@ -97,11 +97,8 @@ export class SyncEventStore {
   /** Inside a synchronous SQLite transaction (the send path). */
   appendSqlite(db: SqliteHandle, events: readonly NewSyncEvent[]): number[] {
     const insert = db.prepare(SQLITE_APPEND_SQL);
-    return events.map(
-      (e) =>
-        Number(
-          insert.run(e.conversationId, e.userId, e.kind, e.from, e.seq ?? 0, e.subject ?? null, e.extra ?? null, e.at.toISOString()).lastInsertRowid,
-        ),
+    return events.map((e) =>
+      Number(insert.run(e.conversationId, e.userId, e.kind, e.from, e.seq ?? 0, e.subject ?? null, e.extra ?? null, e.at.toISOString()).lastInsertRowid),
     );
   }
 
@@ -156,11 +153,7 @@ export class SyncEventStore {
           eb('user_id', '=', userId),
           eb.and([
             eb('user_id', 'is', null),
-            eb(
-              'conversation_id',
-              'in',
-              eb.selectFrom('members').select('conversation_id').where('user_id', '=', userId).where('deleted_at', 'is', null),
-            ),
+            eb('conversation_id', 'in', eb.selectFrom('members').select('conversation_id').where('user_id', '=', userId).where('deleted_at', 'is', null)),
           ]),
         ]),
       )
@@ -177,9 +170,7 @@ export class SyncEventStore {
   async prune(before: Date, limit: number): Promise<number> {
     return this.db.kysely.transaction().execute(async (trx) => {
       const edge = await trx
-        .selectFrom((eb) =>
-          eb.selectFrom('sync_events').select('pos').where('created_at', '<', before).orderBy('pos').limit(limit).as('old'),
-        )
+        .selectFrom((eb) => eb.selectFrom('sync_events').select('pos').where('created_at', '<', before).orderBy('pos').limit(limit).as('old'))
         .select((eb) => [eb.fn.max('pos').as('top'), eb.fn.countAll().as('n')])
         .executeTakeFirst();
       const top = Number(edge?.top ?? 0);

@@ -90,7 +90,24 @@ for (const backend of backends()) {
       assert.ok(cursors.every((c) => typeof c === 'string'));
       assert.equal(new Set(cursors).size, cursors.length, 'each event has its own cursor');
       const kinds = new Set(events.map(kindOf));
-      for (const k of ['data', 'edit', 'unsend', 'delete', 'react', 'read', 'recv', 'pin', 'disappearing_updated', 'room_updated', 'member_joined', 'member_kicked', 'role_changed', 'member_left', 'delete_for_me', 'settings']) {
+      for (const k of [
+        'data',
+        'edit',
+        'unsend',
+        'delete',
+        'react',
+        'read',
+        'recv',
+        'pin',
+        'disappearing_updated',
+        'room_updated',
+        'member_joined',
+        'member_kicked',
+        'role_changed',
+        'member_left',
+        'delete_for_me',
+        'settings',
+      ]) {
         assert.ok(kinds.has(k), `a replayed ${k}: got ${[...kinds].join(', ')}`);
       }
       assert.ok(!kinds.has('typing'), 'typing is live only');
@@ -107,7 +124,10 @@ for (const backend of backends()) {
       assert.equal(JSON.stringify(events).includes('gone for all'), false);
       assert.equal(JSON.stringify(events).includes('first draft'), false);
       // Hidden for her on her phone: not replayed, and she learns it was hidden.
-      assert.equal(dmData.find((d) => d.seq === 5), undefined);
+      assert.equal(
+        dmData.find((d) => d.seq === 5),
+        undefined,
+      );
       assert.ok(events.some((e) => e.info?.what === 'delete_for_me' && e.info.seq === 5));
       // Reactions carry the resulting state, so replaying them twice cannot flip anything.
       const reacts = events.filter((e) => e.info?.what === 'react').map((e) => [e.info.emoji, e.info.added]);
@@ -124,12 +144,19 @@ for (const backend of backends()) {
       assert.ok(events.some((e) => e.info?.what === 'room_updated' && e.info.content?.fn === 'Renamed'));
       assert.ok(events.some((e) => e.info?.what === 'member_left' && e.info.from === fay.id));
       // Her clear on the phone: the room's message before it is not replayed.
-      assert.equal(events.find((e) => e.data?.conv === room), undefined);
+      assert.equal(
+        events.find((e) => e.data?.conv === room),
+        undefined,
+      );
       assert.ok(events.some((e) => e.info?.what === 'clear' && e.info.seq === 1));
       // In seq order per conversation.
       const seqs = dmData.map((d) => d.seq);
-      assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b));
-    }));
+      assert.deepEqual(
+        seqs,
+        [...seqs].sort((a, b) => a - b),
+      );
+    }),
+  );
 
   test(`[${backend}] sync pages through 10,000 events, each message once and in order`, { timeout: 120_000 }, () =>
     withServer(backend, async (s) => {
@@ -150,7 +177,8 @@ for (const backend of backends()) {
       // Continuing from the last cursor: nothing more.
       const again = await dana.client.request('get', { what: 'sync', since: bodyOf(last).cursor });
       assert.deepEqual([again.params.events.length, again.params.more], [0, false]);
-    }));
+    }),
+  );
 
   test(`[${backend}] a cursor older than the log answers gap with a cursor to go on from; bad cursors are refused`, () =>
     withServer(backend, async (s) => {
@@ -230,7 +258,8 @@ for (const backend of backends()) {
       await phone.request('read', { conv: dm, seq: 2 });
       const eliSees = await syncAll(eli.client, eliSince);
       assert.ok(!eliSees.events.some((e) => e.info?.from === dana.id && (e.info.what === 'read' || e.info.what === 'recv')));
-    }));
+    }),
+  );
 
   test(`[${backend}] sync never shows a stranger's conversations`, () =>
     withServer(backend, async (s) => {
@@ -296,4 +325,3 @@ async function expireReads(s: TestServer, conv: string, reader: string): Promise
     .where('expires_at', 'is not', null)
     .execute();
 }
-

@@ -147,7 +147,10 @@ function replayMessageEvent(
   if (e.kind === 'data') {
     const ts = formatTs(m.createdAt);
     const head = m.head as Record<string, unknown>;
-    if (erased) return { data: { ...dataBody({ conv: m.conversationId, seq: m.seq, from: m.from, content: undefined, head, ts }), deleted: true, cursor: formatCursor(e.pos) } };
+    if (erased)
+      return {
+        data: { ...dataBody({ conv: m.conversationId, seq: m.seq, from: m.from, content: undefined, head, ts }), deleted: true, cursor: formatCursor(e.pos) },
+      };
     return { data: dataBody({ conv: m.conversationId, seq: m.seq, from: m.from, content: s.decrypt(m), head, ts, cursor: formatCursor(e.pos) }) };
   }
   // Any change to an erased message replays as its tombstone: never the erased content.

@@ -32,7 +32,13 @@ export async function updateRoom(ctx: UserOpContext, convId: string, body: RoomU
   await step(ctx, failure, () => ctx.deps.stores.conversations.updateConversation(convId, changes));
 
   const ts = nowTs();
-  const event = (kind: 'disappearing_updated' | 'room_updated', extra?: string): EventToLog => ({ conversationId: convId, userId: null, kind, from: ctx.userId, extra });
+  const event = (kind: 'disappearing_updated' | 'room_updated', extra?: string): EventToLog => ({
+    conversationId: convId,
+    userId: null,
+    kind,
+    from: ctx.userId,
+    extra,
+  });
   const events: EventToLog[] = [];
   if ('ttl' in changes) events.push(event('disappearing_updated'));
   if (changes.noScreenshots !== undefined) events.push(event('room_updated'));

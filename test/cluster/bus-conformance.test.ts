@@ -356,7 +356,16 @@ if (REDIS_URL) {
         const presence = new RedisPresence(pub, scope.keys, id);
         const h = harness(id, presence);
         let failures = 0;
-        const bus = new RedisBus(pub, scope.connection(), scope.keys, id, presence, h.local, { published: () => {}, failed: () => void failures++ }, log);
+        const bus = new RedisBus(
+          pub,
+          scope.connection(),
+          scope.keys,
+          id,
+          presence,
+          h.local,
+          { published: () => {}, failed: () => void failures++, outOfOrder: () => {} },
+          log,
+        );
         await bus.start();
         nodes.push({
           id,

@@ -95,6 +95,7 @@ export class RedisBus implements Bus {
           observer.outOfOrder('dropped');
           log.warn({ conv, seq }, 'message arrived after a later one was delivered; dropped, recipients catch up from history');
         },
+        failed: (conv, err) => log.error({ err, conv }, 'delivery of held messages failed'),
       },
     });
     sub.on('messageBuffer', (channel: Buffer, message: Buffer) =>
@@ -185,7 +186,13 @@ export class RedisBus implements Bus {
   /** Appends a step to the chain of cross-node sends (with the test-only delay, from `calledAt` on). */
   #then(calledAt: number, step: () => void | Promise<void>): Promise<void> {
     const delay = this.#publishDelayMs;
-    const before = delay > 0 ? this.#chain.then(() => new Promise<void>((r) => setTimeout(r, calledAt + delay - performance.now()))) : this.#chain;
+    const before =
+      delay > 0
+        ? this.#chain.then(() => {
+            const ms = calledAt + delay - performance.now();
+            return ms > 0 ? new Promise<void>((r) => setTimeout(r, ms)) : undefined;
+          })
+        : this.#chain;
     return (this.#chain = before.then(step));
   }
 

@@ -6,6 +6,8 @@ export interface OrderEvents {
   skipped(conv: string, from: number, to: number): void;
   /** A frame of `conv` at or below the last seq handed on arrived and was dropped. */
   dropped(conv: string, seq: number): void;
+  /** Local delivery threw while held frames were handed on from a timer (no caller to throw to). */
+  failed?(conv: string, err: unknown): void;
 }
 
 export interface ReorderOptions {
@@ -125,7 +127,11 @@ export class ReorderBuffer implements LocalDelivery {
   close(): void {
     this.#closed = true;
     clearInterval(this.#rotation);
-    for (const e of [...this.#holding]) while (e.held.length > 0) this.#skipToFirst(e);
+    for (const e of this.#holding) {
+      clearTimeout(e.timer);
+      while (e.held.length > 0) this.#skipToFirst(e);
+    }
+    this.#holding.clear();
   }
 
   #remember(e: Entry): void {
@@ -191,7 +197,11 @@ export class ReorderBuffer implements LocalDelivery {
     if (this.#closed) return;
     // Each frame waits at most holdMs after its own arrival; releasing one releases every lower one first.
     const now = performance.now() + 1;
-    while (e.held.some((h) => h.due <= now)) this.#skipToFirst(e);
+    try {
+      while (e.held.some((h) => h.due <= now)) this.#skipToFirst(e);
+    } catch (err) {
+      this.#events.failed?.(e.conv, err);
+    }
     this.#arm(e);
   }
 }

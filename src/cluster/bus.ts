@@ -61,7 +61,8 @@ export type ReceivedControl = ControlMessage & { readonly origin: string };
  * above a missing seq waits at most the implementation's hold (0 in process,
  * where the ordered publisher already publishes in seq order), then goes on
  * without it; a frame at or below a seq already handed on is dropped. Frames
- * without a key never wait for keyed ones, nor do control messages.
+ * without a key never wait for keyed ones, nor do control messages: while a
+ * keyed frame is held, later frames of its node may reach the session first.
  *
  * `control` sends a ControlMessage to every session of one user on every
  * node, whether or not presence knows the user is there. It is applied to

@@ -65,7 +65,15 @@ export async function createApp(config: Config, options: AppOptions = {}): Promi
   const tasks = new BackgroundTasks(log);
   const metrics = new Metrics(() => ({ sessions: registry.sessionCount, users: registry.userCount }));
   const cluster = options.cluster ? await options.cluster({ registry, config, log, metrics, tasks }) : null;
-  const bus = cluster?.bus ?? new LocalBus(registry);
+  const bus =
+    cluster?.bus ??
+    new LocalBus(registry, 'local', {
+      skipped: () => metrics.busOutOfOrder.inc({ outcome: 'skipped' }),
+      dropped: (conv, seq) => {
+        metrics.busOutOfOrder.inc({ outcome: 'dropped' });
+        log.warn({ conv, seq }, 'message published after a later one; dropped, recipients catch up from history');
+      },
+    });
   const presence = cluster?.presence ?? new LocalPresence();
 
   const presenceNotifier = new PresenceNotifier(stores, bus);

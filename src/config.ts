@@ -38,6 +38,10 @@ export interface Config {
   outboundSoftLimit: number;
   outboundHardLimit: number;
   presenceTtl: number;
+  /** Seconds a conversation's message frame may wait at a node for a missing lower seq (cluster). */
+  orderHold: number;
+  /** Test only: milliseconds each cross-node send of this node is held back (reproduces races between nodes). */
+  testPublishDelayMs: number;
   shutdownTimeout: number;
   publicBaseUrl: string;
   smtpUrl: string | null;
@@ -85,6 +89,8 @@ const NUMBERS = {
   MVCHAT_OUTBOUND_SOFT_LIMIT: ['outboundSoftLimit', 256 * 1024, 1024, 1 << 30],
   MVCHAT_OUTBOUND_HARD_LIMIT: ['outboundHardLimit', 4 * 1024 * 1024, 4096, 1 << 30],
   MVCHAT_PRESENCE_TTL: ['presenceTtl', 30, 1, 3600],
+  MVCHAT_ORDER_HOLD: ['orderHold', 0.5, 0, 10],
+  MVCHAT_TEST_PUBLISH_DELAY_MS: ['testPublishDelayMs', 0, 0, 10_000],
   MVCHAT_SHUTDOWN_TIMEOUT: ['shutdownTimeout', 10, 1, 600],
   MVCHAT_VERIFICATION_EXPIRY_HOURS: ['verificationExpiryHours', 24, 1, 10_000],
   MVCHAT_UPLOAD_MAX_BYTES: ['uploadMaxBytes', 8 * 1024 * 1024, 1, 1 << 40],
@@ -216,6 +222,8 @@ export function loadConfig(env: Source = process.env, overrides: Partial<Config>
       .map((k, i) => decodeBase64Key(k, `MVCHAT_ENCRYPTION_OLD_KEYS[${i}]`, [16, 24, 32])),
   ];
 
+  if (production && nums.testPublishDelayMs > 0)
+    throw new ConfigError('MVCHAT_TEST_PUBLISH_DELAY_MS is for tests only; it is refused with NODE_ENV=production');
   if (nums.outboundHardLimit <= nums.outboundSoftLimit) throw new ConfigError('MVCHAT_OUTBOUND_HARD_LIMIT must be larger than MVCHAT_OUTBOUND_SOFT_LIMIT');
 
   const workersRaw = src.MVCHAT_WORKERS ?? '1';

@@ -1,9 +1,17 @@
+/** Where a frame stands in its conversation's order: a `data` frame's conversation and seq. */
+export interface OrderKey {
+  readonly conv: string;
+  readonly seq: number;
+}
+
 /** Options of one delivery. */
 export interface DeliveryOptions {
   /** Session id to skip (the requesting socket, PROTOCOL §2.5). */
   exceptSession?: string | undefined;
   /** Typing and presence: dropped first for a slow reader. */
   droppable?: boolean;
+  /** Frames with a key reach sessions in seq order per conversation, whichever node published them. */
+  order?: OrderKey | undefined;
 }
 
 /**
@@ -47,6 +55,14 @@ export type ReceivedControl = ControlMessage & { readonly origin: string };
  * Guarantees: each session of each listed user receives the frame at most once;
  * frames published by one node to one user arrive in publish order; publish
  * never throws (failures are logged and counted by the implementation).
+ *
+ * Frames with an order key (a conversation's `data` frames) reach each
+ * session in seq order whatever node published them (ReorderBuffer): a frame
+ * above a missing seq waits at most the implementation's hold (0 in process,
+ * where the ordered publisher already publishes in seq order), then goes on
+ * without it; a frame at or below a seq already handed on is dropped. Frames
+ * without a key never wait for keyed ones, nor do control messages: while a
+ * keyed frame is held, later frames of its node may reach the session first.
  *
  * `control` sends a ControlMessage to every session of one user on every
  * node, whether or not presence knows the user is there. It is applied to

@@ -3,11 +3,21 @@ import type { Logger } from '../logger.js';
 import type { Bus, ControlMessage, DeliveryOptions, LocalDelivery } from './bus.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { RedisPresence } from './redis-presence.js';
+import { ReorderBuffer } from './reorder-buffer.js';
 
 /** What the bus reports to the node's metrics. */
 export interface BusObserver {
   published(seconds: number): void;
   failed(): void;
+  /** A conversation's frames went on past a missing seq (`skipped`), or a late frame was dropped (`dropped`). */
+  outOfOrder(outcome: 'skipped' | 'dropped'): void;
+}
+
+export interface RedisBusOptions {
+  /** Longest a frame waits for a missing lower seq of its conversation (ms). */
+  orderHoldMs?: number;
+  /** Test only: every cross-node send of this node leaves this many ms late (in order), to reproduce races between nodes. */
+  publishDelayMs?: number;
 }
 
 /** What travels between nodes: one frame for some users of the receiving node. */
@@ -18,6 +28,9 @@ interface InboxMessage {
   f: string;
   x?: string;
   d?: 1;
+  /** Order key: conversation and seq. */
+  c?: string;
+  s?: number;
 }
 
 /** A control message for one user's sessions, on the control channel every node reads. */
@@ -47,10 +60,16 @@ const EVERY_NODE_FROM = 32;
  * call order and on the same connections as frames. It has a channel of its
  * own so that a node that does not know control messages never takes one for
  * a frame.
+ *
+ * Frames of different nodes have no order between them, so a frame's order
+ * key travels with it and every delivery to this node's sessions, its own
+ * publishes included, goes through a ReorderBuffer.
  */
 export class RedisBus implements Bus {
   #chain: Promise<void> = Promise.resolve();
   readonly #controlChannel: Buffer;
+  readonly #local: ReorderBuffer;
+  readonly #publishDelayMs: number;
 
   constructor(
     private readonly pub: Redis,
@@ -58,11 +77,27 @@ export class RedisBus implements Bus {
     private readonly keys: RedisKeys,
     private readonly nodeId: string,
     private readonly presence: RedisPresence,
-    private readonly local: LocalDelivery,
+    local: LocalDelivery,
     private readonly observer: BusObserver,
     private readonly log: Logger,
+    options: RedisBusOptions = {},
   ) {
     this.#controlChannel = Buffer.from(keys.everyNodeControl());
+    this.#publishDelayMs = options.publishDelayMs ?? 0;
+    this.#local = new ReorderBuffer(local, {
+      holdMs: options.orderHoldMs ?? 500,
+      events: {
+        skipped: (conv, from, to) => {
+          observer.outOfOrder('skipped');
+          log.debug({ conv, from, to }, 'seqs did not arrive in time; later messages delivered without them');
+        },
+        dropped: (conv, seq) => {
+          observer.outOfOrder('dropped');
+          log.warn({ conv, seq }, 'message arrived after a later one was delivered; dropped, recipients catch up from history');
+        },
+        failed: (conv, err) => log.error({ err, conv }, 'delivery of held messages failed'),
+      },
+    });
     sub.on('messageBuffer', (channel: Buffer, message: Buffer) =>
       channel.equals(this.#controlChannel) ? this.#receiveControl(message) : this.#receive(message),
     );
@@ -73,7 +108,7 @@ export class RedisBus implements Bus {
   }
 
   publish(userIds: readonly string[], frame: string, options: DeliveryOptions = {}): void {
-    this.local.deliver(userIds, frame, options);
+    this.#local.deliver(userIds, frame, options);
     if (userIds.length >= EVERY_NODE_FROM) {
       this.#publishToEveryNode(userIds, frame, options);
       return;
@@ -81,7 +116,7 @@ export class RedisBus implements Bus {
     // Lookups run in order, so remote publishes keep the order of calls.
     const started = performance.now();
     const routed = this.presence.nodesOf(userIds).catch((err: unknown) => err as Error);
-    this.#chain = this.#chain.then(async () => {
+    this.#then(started, async () => {
       const nodes = await routed;
       if (nodes instanceof Error) return this.#failed(nodes, userIds.length);
       const byNode = new Map<string, string[]>();
@@ -109,6 +144,10 @@ export class RedisBus implements Bus {
     const msg: InboxMessage = { n: this.nodeId, u: [...users], f: frame };
     if (options.exceptSession) msg.x = options.exceptSession;
     if (options.droppable) msg.d = 1;
+    if (options.order) {
+      msg.c = options.order.conv;
+      msg.s = options.order.seq;
+    }
     return JSON.stringify(msg);
   }
 
@@ -116,7 +155,7 @@ export class RedisBus implements Bus {
     const text = this.#message(userIds, frame, options);
     const started = performance.now();
     // Issued (not awaited) in chain order: the connection keeps the order, the next publish need not wait for this reply.
-    this.#chain = this.#chain.then(() => {
+    this.#then(started, () => {
       this.pub.publish(this.keys.everyNode(), text).then(
         () => this.observer.published((performance.now() - started) / 1000),
         (err: unknown) => this.#failed(err as Error, userIds.length),
@@ -125,14 +164,14 @@ export class RedisBus implements Bus {
   }
 
   control(userId: string, message: ControlMessage): Promise<void> {
-    this.local.control(userId, { ...message, origin: this.nodeId });
+    this.#local.control(userId, { ...message, origin: this.nodeId });
     const envelope: ControlEnvelope = { n: this.nodeId, u: userId, c: message };
     const text = JSON.stringify(envelope);
     let reply: Promise<unknown> = Promise.resolve();
     // Issued in chain order, after the frames published before it; the chain does not wait for the reply.
-    const issued = (this.#chain = this.#chain.then(() => {
+    const issued = this.#then(performance.now(), () => {
       reply = this.pub.publish(this.keys.everyNodeControl(), text);
-    }));
+    });
     return issued
       .then(() => reply)
       .then(
@@ -142,6 +181,19 @@ export class RedisBus implements Bus {
           throw err;
         },
       );
+  }
+
+  /** Appends a step to the chain of cross-node sends (with the test-only delay, from `calledAt` on). */
+  #then(calledAt: number, step: () => void | Promise<void>): Promise<void> {
+    const delay = this.#publishDelayMs;
+    const before =
+      delay > 0
+        ? this.#chain.then(() => {
+            const ms = calledAt + delay - performance.now();
+            return ms > 0 ? new Promise<void>((r) => setTimeout(r, ms)) : undefined;
+          })
+        : this.#chain;
+    return (this.#chain = before.then(step));
   }
 
   #failed(err: Error, recipients: number): void {
@@ -159,7 +211,9 @@ export class RedisBus implements Bus {
     }
     // This node delivered its own frames when it published them.
     if (msg.n === this.nodeId) return;
-    this.local.deliver(msg.u, msg.f, { exceptSession: msg.x, droppable: msg.d === 1 });
+    const options: DeliveryOptions = { exceptSession: msg.x, droppable: msg.d === 1 };
+    if (typeof msg.c === 'string' && typeof msg.s === 'number') options.order = { conv: msg.c, seq: msg.s };
+    this.#local.deliver(msg.u, msg.f, options);
   }
 
   #receiveControl(raw: Buffer): void {
@@ -172,11 +226,12 @@ export class RedisBus implements Bus {
     }
     // This node applied its own control messages when it sent them.
     if (msg.n === this.nodeId) return;
-    this.local.control(msg.u, { ...msg.c, origin: msg.n });
+    this.#local.control(msg.u, { ...msg.c, origin: msg.n });
   }
 
   async close(): Promise<void> {
     await this.#chain;
     await this.sub.quit().catch(() => undefined);
+    this.#local.close();
   }
 }

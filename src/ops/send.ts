@@ -79,7 +79,8 @@ export const send: UserOp<SendBody> = {
     return {
       code: 202,
       params,
-      after: () => publisher.ready(conv, seq, () => broadcast(deps, conv, userId, frame, { exceptSession: ctx.session.id }, stored.memberVersion)),
+      after: () =>
+        publisher.ready(conv, seq, () => broadcast(deps, conv, userId, frame, { exceptSession: ctx.session.id, order: { conv, seq } }, stored.memberVersion)),
     };
   },
 };

@@ -24,6 +24,12 @@ export class Metrics {
     labelNames: ['backend'],
     registers: [this.registry],
   });
+  readonly busOutOfOrder = new Counter({
+    name: 'mvchat_bus_out_of_order_total',
+    help: 'Message frames delivered past a seq that did not arrive in time (skipped), or dropped for arriving after a later one (dropped)',
+    labelNames: ['outcome'],
+    registers: [this.registry],
+  });
   readonly busPublish = new Histogram({
     name: 'mvchat_bus_publish_seconds',
     help: 'Bus publish latency',

@@ -90,8 +90,10 @@ export const clusterWiring: ClusterWiring = async ({ registry, config, log, metr
     {
       published: (seconds) => metrics.busPublish.observe(seconds),
       failed: () => metrics.backendErrors.inc({ backend: 'redis' }),
+      outOfOrder: (outcome) => metrics.busOutOfOrder.inc({ outcome }),
     },
     clog,
+    { orderHoldMs: config.orderHold * 1000, publishDelayMs: config.testPublishDelayMs },
   );
   await bus.start();
   const heartbeat = new NodeHeartbeat(pub, keys, config.nodeId, presence, config.presenceTtl * 1000, clog);

@@ -62,8 +62,13 @@ export interface BusNodes {
   close(): Promise<void>;
 }
 
+/** How long a node holds a conversation's frame back for a missing lower seq, where the implementation waits at all. */
+export interface NodeOptions {
+  orderHoldMs?: number;
+}
+
 /** Starts `count` nodes sharing one cluster, or fewer when the implementation has fewer (see maxNodes). */
-export type CreateNodes = (count: number) => Promise<BusNodes>;
+export type CreateNodes = (count: number, options?: NodeOptions) => Promise<BusNodes>;
 
 const SENTINEL = 'flush#';
 let sentinels = 0;
@@ -118,6 +123,10 @@ async function flush(from: readonly BusNode[], sessions: readonly TestSession[])
   await waitFor('flush', () => open.every((s) => marks.every((m) => s.events.includes(m))));
 }
 
+/** Options of a conversation's `data` frame: its order key. */
+const keyed = (conv: string, seq: number, extra: { exceptSession?: string } = {}) => ({ ...extra, order: { conv, seq } });
+const frameOf = (conv: string, seq: number) => `${conv}#${seq}`;
+
 const end = (code: number, extra: { reason?: string; session?: string; exceptSession?: string } = {}) => ({ kind: 'end-sessions', code, ...extra }) as const;
 
 /**
@@ -127,12 +136,17 @@ const end = (code: number, extra: { reason?: string; session?: string; exceptSes
  * the same guarantee between sessions of one node. Cases that are only about
  * reaching another node (close of one node, stale presence) need two nodes
  * and run only where the implementation has them.
+ *
+ * `waits`: the implementation holds a conversation's frame back for a missing
+ * lower seq (the Redis bus, where nodes publish concurrently). The
+ * in-process bus does not (its publisher already publishes in seq order): the
+ * cases about putting frames back in order run only where it waits.
  */
-export function busSuite(name: string, createNodes: CreateNodes, { maxNodes }: { maxNodes: number }): void {
+export function busSuite(name: string, createNodes: CreateNodes, { maxNodes, waits }: { maxNodes: number; waits: boolean }): void {
   const multi = maxNodes > 1;
-  const run = (title: string, count: number, body: (at: (i: number) => BusNode, all: BusNode[]) => Promise<void>) =>
+  const run = (title: string, count: number, body: (at: (i: number) => BusNode, all: BusNode[]) => Promise<void>, options?: NodeOptions) =>
     test(`[${name}] bus: ${title}`, async () => {
-      const { nodes, close } = await createNodes(count);
+      const { nodes, close } = await createNodes(count, options);
       try {
         await body((i) => nodes[i % nodes.length]!, nodes);
       } finally {
@@ -327,6 +341,92 @@ export function busSuite(name: string, createNodes: CreateNodes, { maxNodes }: {
     await waitFor('session ended', () => hidden.closed !== null);
     assert.equal(hidden.closed?.code, 4003);
   });
+
+  /** Frames of `conv` a session got, as seqs in arrival order. */
+  const seqsOf = (s: TestSession, conv: string) => s.frames.filter((f) => f.startsWith(`${conv}#`)).map((f) => Number(f.slice(conv.length + 1)));
+
+  if (waits)
+    run(
+      "a conversation's frames published out of seq order by different nodes reach every session in seq order; the sending socket is skipped",
+      3,
+      async (at) => {
+        const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+        const sa = [await at(0).open(a), await at(1).open(a), await at(2).open(a)];
+        const sb = await at(1).open(b);
+        const room = [a, b, ...Array.from({ length: 40 }, () => randomUUID())];
+        const everyone = [...sa, sb];
+        at(0).bus.publish([a, b], frameOf(c, 1), keyed(c, 1));
+        await waitFor('seq 1', () => everyone.every((s) => seqsOf(s, c).length === 1));
+        // Seq 2 is stored first but published last: node 0 gets 3 and 4 from the others before its own 2.
+        at(1).bus.publish(room, frameOf(c, 3), keyed(c, 3, { exceptSession: sa[1]!.id }));
+        at(2).bus.publish([a, b], frameOf(c, 4), keyed(c, 4));
+        await new Promise((r) => setTimeout(r, 100));
+        at(0).bus.publish([a, b], frameOf(c, 2), keyed(c, 2));
+        const expected = (s: TestSession) => (s === sa[1] ? [1, 2, 4] : [1, 2, 3, 4]);
+        await waitFor('seq 4', () => everyone.every((s) => seqsOf(s, c).length === expected(s).length));
+        for (const s of everyone) assert.deepEqual(seqsOf(s, c), expected(s));
+      },
+    );
+
+  run(
+    'a missing seq holds later frames back at most the hold; a frame older than one delivered is dropped, never delivered out of order',
+    2,
+    async (at, all) => {
+      const [a, c] = [randomUUID(), randomUUID()];
+      const sa = [await at(0).open(a), await at(1).open(a)];
+      at(0).bus.publish([a], frameOf(c, 1), keyed(c, 1));
+      await waitFor('seq 1', () => sa.every((s) => seqsOf(s, c).length === 1));
+      const started = performance.now();
+      at(1).bus.publish([a], frameOf(c, 3), keyed(c, 3)); // 2 never comes in time
+      await waitFor('seq 3 without 2', () => sa.every((s) => seqsOf(s, c).length === 2));
+      const held = performance.now() - started;
+      if (waits) assert.ok(held >= 150, `held ${held} ms`);
+      at(0).bus.publish([a], frameOf(c, 2), keyed(c, 2)); // too late
+      at(0).bus.publish([a], frameOf(c, 4), keyed(c, 4));
+      await waitFor('seq 4', () => sa.every((s) => seqsOf(s, c).length === 3));
+      await flush(all, sa);
+      for (const s of sa) assert.deepEqual(seqsOf(s, c), [1, 3, 4]);
+      for (const n of all) assert.equal(n.failures, 0);
+    },
+    { orderHoldMs: 200 },
+  );
+
+  run('a gap holds back only its own conversation: frames without a key and other conversations go on', 2, async (at, all) => {
+    const [a, c, d] = [randomUUID(), randomUUID(), randomUUID()];
+    const sa = [await at(0).open(a), await at(1).open(a)];
+    at(0).bus.publish([a], frameOf(c, 1), keyed(c, 1));
+    await waitFor('seq 1', () => sa.every((s) => seqsOf(s, c).length === 1));
+    at(0).bus.publish([a], frameOf(c, 3), keyed(c, 3));
+    at(1).bus.publish([a], 'edit');
+    at(1).bus.publish([a], frameOf(d, 9), keyed(d, 9));
+    await flush(all, sa);
+    for (const s of sa) {
+      assert.ok(s.frames.includes('edit') && s.frames.includes(frameOf(d, 9)));
+      assert.deepEqual(seqsOf(s, c), waits ? [1] : [1, 3]);
+    }
+    at(1).bus.publish([a], frameOf(c, 2), keyed(c, 2));
+    await waitFor('gap filled', () => sa.every((s) => seqsOf(s, c).length >= (waits ? 3 : 2)));
+    for (const s of sa) assert.deepEqual(seqsOf(s, c), waits ? [1, 2, 3] : [1, 3]);
+  });
+
+  run(
+    'a node that has not seen a conversation (a member joined later, the node just started) delivers its first frame at once, whatever its seq',
+    2,
+    async (at) => {
+      const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+      const sa = await at(0).open(a);
+      const sb = await at(1).open(b);
+      for (let seq = 1; seq <= 3; seq++) at(0).bus.publish([a], frameOf(c, seq), keyed(c, seq));
+      // b joins: seq 4 is the first of the conversation b's node sees; the hold below would time this out if it waited.
+      at(0).bus.publish([a, b], frameOf(c, 4), keyed(c, 4));
+      await waitFor('seq 4 for the new member', () => seqsOf(sb, c).length === 1, 2500);
+      at(1).bus.publish([a, b], frameOf(c, 5), keyed(c, 5));
+      await waitFor('seq 5', () => seqsOf(sa, c).length === 5 && seqsOf(sb, c).length === 2);
+      assert.deepEqual(seqsOf(sa, c), [1, 2, 3, 4, 5]);
+      assert.deepEqual(seqsOf(sb, c), [4, 5]);
+    },
+    { orderHoldMs: 5000 },
+  );
 }
 
 // The in-process bus is the bus of a single-node server: it has no peer to
@@ -340,14 +440,14 @@ busSuite(
     const node: BusNode = { id: h.id, bus: new LocalBus(h.local, h.id), controls: h.controls, failures: 0, open: h.open };
     return { nodes: [node], close: () => node.bus.close() };
   },
-  { maxNodes: 1 },
+  { maxNodes: 1, waits: false },
 );
 
 if (REDIS_URL) {
   const log = pino({ level: 'silent' });
   busSuite(
     'redis',
-    async (count) => {
+    async (count, options = {}) => {
       const scope = redisScope();
       const nodes: BusNode[] = [];
       for (let i = 0; i < count; i++) {
@@ -356,7 +456,17 @@ if (REDIS_URL) {
         const presence = new RedisPresence(pub, scope.keys, id);
         const h = harness(id, presence);
         let failures = 0;
-        const bus = new RedisBus(pub, scope.connection(), scope.keys, id, presence, h.local, { published: () => {}, failed: () => void failures++ }, log);
+        const bus = new RedisBus(
+          pub,
+          scope.connection(),
+          scope.keys,
+          id,
+          presence,
+          h.local,
+          { published: () => {}, failed: () => void failures++, outOfOrder: () => {} },
+          log,
+          { orderHoldMs: options.orderHoldMs ?? 1500 },
+        );
         await bus.start();
         nodes.push({
           id,
@@ -376,7 +486,7 @@ if (REDIS_URL) {
         },
       };
     },
-    { maxNodes: Infinity },
+    { maxNodes: Infinity, waits: true },
   );
 } else {
   test('redis bus conformance', { skip: 'MVCHAT_TEST_REDIS_URL not set' }, () => {});

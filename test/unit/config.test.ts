@@ -40,6 +40,12 @@ test('production refuses to start without explicit keys, naming the missing sett
   assert.equal(c.production, true);
 });
 
+test('the test-only publish delay is refused in production', () => {
+  const env = { NODE_ENV: 'production', MVCHAT_DATA_DIR: dir(), MVCHAT_TOKEN_KEY: key, MVCHAT_ENCRYPTION_KEY: key };
+  assert.throws(() => loadConfig({ ...env, MVCHAT_TEST_PUBLISH_DELAY_MS: '100' }), /MVCHAT_TEST_PUBLISH_DELAY_MS is for tests only/);
+  assert.equal(loadConfig({ ...env, MVCHAT_ORDER_HOLD: '1.5' }).orderHold, 1.5);
+});
+
 test('environment overrides the YAML file, which overrides defaults; bad values name the setting', () => {
   const d = dir();
   const file = path.join(d, 'mvchat.yaml');

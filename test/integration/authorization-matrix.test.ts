@@ -35,14 +35,17 @@ async function buildWorld(s: TestServer): Promise<World> {
   const roomFile = png.json!.id;
   await waitProcessed(s, owner!.token, roomFile);
   await must(owner!.client, 'send', { conv: room, content: mediaMessage(roomFile, 'image/png', png.json!.size) }, 202);
-  // `expired` read a view-once photo the owner sent in the room, and her copy has expired.
+  // `expired` read a view-once photo the owner sent in a room of their own (with `member`, who never reads
+  // there: reads in the main room would start her own expiry of it), and her copy has expired.
   const expired = await make();
   await must(owner!.client, 'room', { id: room, action: 'invite', user: expired.id });
+  const onceRoom = (await must(owner!.client, 'room', { id: 'new', action: 'create', desc: { public: { fn: 'Once' } } }, 201)).params.conv as string;
+  for (const p of [member!, expired]) await must(owner!.client, 'room', { id: onceRoom, action: 'invite', user: p.id });
   const photo = await upload(s, owner!.token, await images.png(), { type: 'image/png', name: 'once.png' });
   assert.equal(photo.status, 201);
   const viewOnceFile = photo.json!.id;
-  const once = await must(owner!.client, 'send', { conv: room, content: mediaMessage(viewOnceFile, 'image/png', photo.json!.size), viewOnce: true }, 202);
-  await must(expired.client, 'read', { conv: room, seq: once.params.seq });
+  const once = await must(owner!.client, 'send', { conv: onceRoom, content: mediaMessage(viewOnceFile, 'image/png', photo.json!.size), viewOnce: true }, 202);
+  await must(expired.client, 'read', { conv: onceRoom, seq: once.params.seq });
   await s.app.deps.stores.db.kysely
     .updateTable('message_reads')
     .set({ expires_at: new Date(Date.now() - 1000) })

@@ -61,7 +61,7 @@ export interface World {
   blockedUsersRoom: string;
   /** An image the owner uploaded and sent in the room. */
   roomFile: string;
-  /** A photo the owner sent view-once in the room; `expired` read it and her copy expired. */
+  /** A photo the owner sent view-once in a room of owner, member and `expired`; `expired` read it and her copy expired. */
   viewOnceFile: string;
   /** A message of `actor`'s own in the DM (the blocked user's were sent before the block); its seq. */
   ownDmMessage(actor: Person): Promise<number>;

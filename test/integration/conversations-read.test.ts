@@ -1,3 +1,4 @@
+import { uncursored } from '../helpers/client.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -223,7 +224,7 @@ for (const backend of backends()) {
       assert.equal(p.params.seq, 2);
       for (const c of [dana.client, eli.client]) {
         const f = await c.waitFor((x) => x.info?.what === 'pin');
-        assert.deepEqual({ ...f.info, ts: 0 }, { conv, from: eli.id, what: 'pin', seq: 2, ts: 0 });
+        assert.deepEqual({ ...uncursored(f.info), ts: 0 }, { conv, from: eli.id, what: 'pin', seq: 2, ts: 0 });
       }
       const replaced = await dana.client.request('pin', { conv, seq: 1 });
       assert.equal(replaced.code, 200);

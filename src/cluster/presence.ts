@@ -12,3 +12,18 @@ export interface Presence {
   online(userIds: readonly string[]): Promise<Set<string>>;
   close(): Promise<void>;
 }
+
+/**
+ * A transition a presence backend found by itself rather than in answer to
+ * `connect`/`disconnect` (a dead node's users, changes made while the backend
+ * was unreachable); whoever receives it tells the user's subscribers.
+ */
+export interface PresenceChange {
+  userId: string;
+  online: boolean;
+  /** When it happened: for `online: false`, when her last session closed (her last seen). */
+  at: Date;
+}
+
+/** Tells one change to the user's subscribers. */
+export type AnnouncePresence = (change: PresenceChange) => Promise<void>;

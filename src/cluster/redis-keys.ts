@@ -12,6 +12,15 @@ export class RedisKeys {
     return `${this.prefix}node-users:${nodeId}`;
   }
 
+  /**
+   * String: id of the current presence epoch. Created once, never expires: a
+   * Redis that lost its data (restarted empty, flushed) has none or another
+   * one, which is how nodes notice that they must write their users again.
+   */
+  get presenceEpoch(): string {
+    return `${this.prefix}pres-epoch`;
+  }
+
   /** Set of every known node id. */
   get nodes(): string {
     return `${this.prefix}nodes`;

@@ -1,46 +1,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { basic } from '../helpers/client.js';
 import { freshPgDatabase, PG_URL, PASSWORD, startServer } from '../helpers/server.js';
 import { TestClient } from '../helpers/client.js';
 import { clusterWiring } from '../../src/wiring/cluster.js';
 import { REDIS_URL, clusterEnv, startNode } from '../helpers/node-process.js';
+import { hasRedisServer, privateRedis } from '../helpers/redis-test.js';
 
-const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
 const skip = !PG_URL || !REDIS_URL ? 'needs MVCHAT_TEST_DATABASE_URL and MVCHAT_TEST_REDIS_URL' : !hasRedisServer ? 'redis-server binary not installed' : false;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** A private Redis for this test, so stopping it disturbs nobody else. */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      if (out.includes('Ready to accept connections')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`redis-server exited ${code}: ${out}`)));
-  });
-  return child;
-}
-
 test('Redis restarted during load: every acknowledged message is in history and cross-node delivery resumes (DEFECTS 14)', { skip }, async () => {
-  const port = await freePort();
-  let redis = await startRedis(port);
+  const redis = await privateRedis();
   const db = await freshPgDatabase();
-  const env = clusterEnv(db.url, `redis://127.0.0.1:${port}`);
+  const env = clusterEnv(db.url, redis.url);
   const [a, b] = await Promise.all([startNode(env, 'outage-a'), startNode(env, 'outage-b')]);
   try {
     const sign = async (node: typeof a, name: string) => {
@@ -60,14 +32,13 @@ test('Redis restarted during load: every acknowledged message is in history and 
     for (let i = 0; i < 20; i++) await sendOne(`before ${i}`);
     await bob.client.waitFor((f) => f.data?.seq === acked.at(-1));
 
-    redis.kill('SIGKILL');
-    await new Promise((r) => redis.once('exit', r));
+    await redis.kill();
     // Sends during the outage are still stored and acknowledged.
     for (let i = 0; i < 20; i++) {
       const r = await sendOne(`during ${i}`);
       assert.equal(r.code, 202, JSON.stringify(r));
     }
-    redis = await startRedis(port);
+    await redis.start();
     // Delivery resumes once both nodes reconnected and re-registered their users.
     let live: unknown;
     for (let i = 0; i < 100 && !live; i++) {
@@ -84,7 +55,7 @@ test('Redis restarted during load: every acknowledged message is in history and 
     bob.client.close();
   } finally {
     await Promise.all([a.kill(), b.kill()]);
-    redis.kill('SIGKILL');
+    await redis.kill();
     await db.drop();
   }
 });
@@ -92,12 +63,11 @@ test('Redis restarted during load: every acknowledged message is in history and 
 test('sockets opening and closing while Redis is paused leave every index at once (DEFECTS 6)', {
   skip: !hasRedisServer && 'redis-server binary not installed',
 }, async () => {
-  const port = await freePort();
-  const redis = await startRedis(port);
-  const s = await startServer('sqlite', { redisUrl: `redis://127.0.0.1:${port}`, redisPrefix: 'churn:', frameRate: 1000 }, { cluster: clusterWiring });
+  const redis = await privateRedis();
+  const s = await startServer('sqlite', { redisUrl: redis.url, redisPrefix: 'churn:', frameRate: 1000 }, { cluster: clusterWiring });
   try {
     const u = await s.user('churner');
-    redis.kill('SIGSTOP');
+    redis.pause();
     for (let batch = 0; batch < 10; batch++) {
       const clients = await Promise.all(Array.from({ length: 200 }, () => TestClient.connect(s.url)));
       const logins = await Promise.all(clients.map((c) => c.request('login', { scheme: 'token', secret: u.token })));
@@ -115,7 +85,7 @@ test('sockets opening and closing while Redis is paused leave every index at onc
     await u.client.closed;
     await sessionsSettleAt(0);
     assert.equal(s.app.registry.userCount, 0);
-    redis.kill('SIGCONT');
+    redis.resume();
     // Once Redis answers again, presence settles: the user is offline.
     let online = true;
     for (let i = 0; i < 100 && online; i++) {
@@ -124,8 +94,8 @@ test('sockets opening and closing while Redis is paused leave every index at onc
     }
     assert.equal(online, false);
   } finally {
-    redis.kill('SIGCONT');
+    redis.resume();
     await s.close();
-    redis.kill('SIGKILL');
+    await redis.kill();
   }
 });

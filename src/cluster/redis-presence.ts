@@ -47,10 +47,17 @@ end
 if redis.call('HLEN', KEYS[1]) > 0 then return before + 2 end
 return before`;
 
-// Puts back a field the subscribers know of (after Redis lost its data), deciding nothing.
-const RESTORE = `${EPOCH_CHECK}
-redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
-redis.call('SADD', KEYS[2], ARGV[3])
+// Makes this node's field what the subscribers know of, deciding nothing: ARGV[5] is 1 when they know of
+// it (put back when Redis lost it, keeping the count it has), 0 when they do not (a write whose answer
+// never came: removed).
+const PUT_BACK = `${EPOCH_CHECK}
+if ARGV[5] == '1' then
+  redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
+  redis.call('SADD', KEYS[2], ARGV[3])
+else
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  redis.call('SREM', KEYS[2], ARGV[3])
+end
 return 0`;
 
 // KEYS: epoch. ARGV: a new epoch id, used when there is none. Returns the current epoch.
@@ -240,9 +247,11 @@ export class RedisPresence implements Presence {
    * change once, through `announce`. True once the node is in step again;
    * false while Redis is still away (call again later). One recovery runs at a time.
    *
-   * 1. If Redis lost its data, the fields the subscribers knew of are put
-   *    back first, deciding nothing (what they were told is the state to
-   *    compare with), and the node waits for the other nodes to do the same.
+   * 1. This node's fields are made what the subscribers know of, deciding
+   *    nothing: put back if Redis lost them, removed if they were written by
+   *    a write whose answer never came (nobody was told of it). Then the node
+   *    waits for the other nodes to do the same, so that Redis shows what the
+   *    subscribers were told, the state every change is measured against.
    * 2. Every user with a session here gets her field; she is told "on" when
    *    nobody was told she was online (no other node has a field, and the
    *    subscribers did not know of this node's).
@@ -274,15 +283,14 @@ export class RedisPresence implements Presence {
       await Promise.all(changes.map(announce));
     };
     try {
-      if (dataLost) {
-        await this.#restore([...this.#shown], epoch);
-        if (!(await this.#sleep(this.#settleMs))) return false;
-      }
+      const registered = await this.redis.smembers(this.keys.nodeUsers(this.nodeId));
+      await this.#putBack(new Set([...this.#shown, ...registered]), epoch);
+      if (!(await this.#sleep(this.#settleMs))) return false;
       await tell(await this.#reconcile([...this.#truth.keys()], epoch));
       if (!(await this.#sleep(this.#settleMs))) return false;
       this.#changed.clear();
-      const registered = await this.redis.smembers(this.keys.nodeUsers(this.nodeId));
-      const everyone = new Set([...this.#shown, ...this.#truth.keys(), ...this.#leftAt.keys(), ...registered]);
+      const left = await this.redis.smembers(this.keys.nodeUsers(this.nodeId));
+      const everyone = new Set([...this.#shown, ...this.#truth.keys(), ...this.#leftAt.keys(), ...left]);
       await tell(await this.#reconcile([...everyone], epoch));
       while (this.#changed.size > 0) {
         const again = [...this.#changed];
@@ -300,24 +308,24 @@ export class RedisPresence implements Presence {
     return true;
   }
 
-  async #restore(users: string[], epoch: string): Promise<void> {
-    for (let i = 0; i < users.length; i += BATCH) {
+  async #putBack(users: Set<string>, epoch: string): Promise<void> {
+    const all = [...users];
+    for (let i = 0; i < all.length; i += BATCH) {
       const results = await Promise.all(
-        users
-          .slice(i, i + BATCH)
-          .map((u) =>
-            this.redis.eval(
-              RESTORE,
-              3,
-              this.keys.presence(u),
-              this.keys.nodeUsers(this.nodeId),
-              this.keys.presenceEpoch,
-              this.nodeId,
-              Math.max(1, this.#truth.get(u) ?? 0),
-              u,
-              epoch,
-            ),
+        all.slice(i, i + BATCH).map((u) =>
+          this.redis.eval(
+            PUT_BACK,
+            3,
+            this.keys.presence(u),
+            this.keys.nodeUsers(this.nodeId),
+            this.keys.presenceEpoch,
+            this.nodeId,
+            Math.max(1, this.#truth.get(u) ?? 0),
+            u,
+            epoch,
+            this.#shown.has(u) ? 1 : 0,
           ),
+        ),
       );
       if (results.includes(-1)) throw new EpochChanged();
     }

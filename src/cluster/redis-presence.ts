@@ -312,20 +312,22 @@ export class RedisPresence implements Presence {
     const all = [...users];
     for (let i = 0; i < all.length; i += BATCH) {
       const results = await Promise.all(
-        all.slice(i, i + BATCH).map((u) =>
-          this.redis.eval(
-            PUT_BACK,
-            3,
-            this.keys.presence(u),
-            this.keys.nodeUsers(this.nodeId),
-            this.keys.presenceEpoch,
-            this.nodeId,
-            Math.max(1, this.#truth.get(u) ?? 0),
-            u,
-            epoch,
-            this.#shown.has(u) ? 1 : 0,
+        all
+          .slice(i, i + BATCH)
+          .map((u) =>
+            this.redis.eval(
+              PUT_BACK,
+              3,
+              this.keys.presence(u),
+              this.keys.nodeUsers(this.nodeId),
+              this.keys.presenceEpoch,
+              this.nodeId,
+              Math.max(1, this.#truth.get(u) ?? 0),
+              u,
+              epoch,
+              this.#shown.has(u) ? 1 : 0,
+            ),
           ),
-        ),
       );
       if (results.includes(-1)) throw new EpochChanged();
     }

@@ -153,8 +153,10 @@ async function outageStory(outage: 'restart' | 'pause') {
   }
 }
 
-test('Redis restarted empty: on a user who came, off (with last seen) a user who left, nothing for who came and went, moved, or was online elsewhere', { skip }, () =>
-  outageStory('restart'),
+test(
+  'Redis restarted empty: on a user who came, off (with last seen) a user who left, nothing for who came and went, moved, or was online elsewhere',
+  { skip },
+  () => outageStory('restart'),
 );
 
 test('Redis paused (writes time out, then run late): the same net changes, once, and Redis holds each node’s sessions after', { skip }, () =>

@@ -31,6 +31,14 @@ export class RedisKeys {
     return `${this.prefix}alive:${nodeId}`;
   }
 
+  /**
+   * Left by the node that cleaned up after a dead one: if that node was only
+   * cut off and comes back, its heartbeat finds this and it writes its users again.
+   */
+  removed(nodeId: string): string {
+    return `${this.prefix}removed:${nodeId}`;
+  }
+
   /** Lock taken by the node that cleans up after a dead one. */
   cleanup(nodeId: string): string {
     return `${this.prefix}cleanup:${nodeId}`;

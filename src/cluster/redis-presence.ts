@@ -199,6 +199,17 @@ export class RedisPresence implements Presence {
     this.#log?.warn({ reason, users: this.#truth.size }, 'presence out of step with Redis: changes are kept on this node and told once it is back');
   }
 
+  /**
+   * Another node took this one for dead (it was cut off from Redis longer
+   * than the TTL) and removed its fields, telling "off" for users with no
+   * other node: the subscribers know of none of this node's fields any more.
+   * The node falls out of step; its recovery tells "on" for its users again.
+   */
+  removedFromCluster(): void {
+    this.#shown.clear();
+    this.#fellBehind(this.#generation, 'this node was removed from presence by another node');
+  }
+
   async #acquireEpoch(): Promise<string> {
     return String(await this.redis.eval(EPOCH, 1, this.keys.presenceEpoch, randomUUID()));
   }

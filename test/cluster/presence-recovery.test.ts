@@ -7,7 +7,8 @@ import type { PresenceChange } from '../../src/cluster/presence.js';
 import { RedisKeys } from '../../src/cluster/redis-keys.js';
 import { RedisPresence } from '../../src/cluster/redis-presence.js';
 import { createLogger } from '../../src/logger.js';
-import { hasRedisServer, privateRedis, type PrivateRedis } from '../helpers/redis-test.js';
+import { REDIS_URL } from '../helpers/node-process.js';
+import { hasRedisServer, privateRedis, redisScope, type PrivateRedis } from '../helpers/redis-test.js';
 
 const skip = hasRedisServer ? false : 'redis-server binary not installed';
 const SETTLE_MS = 300;
@@ -228,5 +229,53 @@ test('Redis lost its data again during a recovery: the recovery starts over and 
   } finally {
     await c.close();
     await redis.kill();
+  }
+});
+
+test('a node cut off longer than the TTL is taken for dead; back, it finds the mark and tells its users on again', {
+  skip: !REDIS_URL && 'MVCHAT_TEST_REDIS_URL not set',
+}, async () => {
+  const scope = redisScope();
+  const log = createLogger('silent', 'test');
+  const ttl = 400;
+  const told: PresenceChange[] = [];
+  const offline: string[] = [];
+  const onOffline = async (users: string[]) => void offline.push(...users);
+  const make = (name: string) => {
+    const conn = scope.connection();
+    const presence = new RedisPresence(conn, scope.keys, name, { settleMs: 50, log });
+    return { presence, heartbeat: new NodeHeartbeat(conn, scope.keys, name, presence, ttl, log) };
+  };
+  const a = make('a');
+  const cut = make('cut');
+  const [alone, shared] = [randomUUID(), randomUUID()];
+  try {
+    await a.heartbeat.start(onOffline);
+    await cut.heartbeat.start(onOffline);
+    assert.equal(await cut.presence.connect(alone), true);
+    assert.equal(await cut.presence.connect(shared), true);
+    assert.equal(await a.presence.connect(shared), false);
+    // `cut` does not beat for longer than the TTL; `a` sweeps it.
+    await sleep(ttl);
+    await a.heartbeat.sweep(onOffline);
+    assert.deepEqual(offline, [alone]);
+    assert.equal(cut.presence.inStep, true, 'it had nothing to write meanwhile');
+    // Back: its next beat finds the mark.
+    await cut.heartbeat.beat();
+    assert.equal(cut.presence.inStep, false);
+    assert.equal(await cut.presence.recover(async (c) => void told.push(c)), true);
+    assert.deepEqual(
+      told.map((c) => [c.userId, c.online]),
+      [[alone, true]],
+    );
+    assert.deepEqual(
+      (await a.presence.nodesOf([alone, shared])).map((n) => n.sort()),
+      [['cut'], ['a', 'cut']],
+    );
+    await cut.heartbeat.beat();
+    assert.equal(cut.presence.inStep, true, 'the mark is gone once found');
+  } finally {
+    await Promise.all([a.presence.close(), cut.presence.close()]);
+    await scope.close();
   }
 });

@@ -289,9 +289,16 @@ export class RedisPresence implements Presence {
     const dataLost = this.#epoch !== null && epoch !== this.#epoch;
     this.#epoch = epoch;
     const told = { on: 0, off: 0 };
+    // As when in step, telling is best effort: Redis has moved on either way.
     const tell = async (changes: PresenceChange[]) => {
       for (const c of changes) told[c.online ? 'on' : 'off']++;
-      await Promise.all(changes.map(announce));
+      await Promise.all(
+        changes.map((c) =>
+          announce(c).catch((err: unknown) =>
+            this.#log?.warn({ err: err instanceof Error ? err.message : String(err), user: c.userId }, 'presence change could not be told'),
+          ),
+        ),
+      );
     };
     try {
       const registered = await this.redis.smembers(this.keys.nodeUsers(this.nodeId));
@@ -300,8 +307,8 @@ export class RedisPresence implements Presence {
       await tell(await this.#reconcile([...this.#truth.keys()], epoch));
       if (!(await this.#sleep(this.#settleMs))) return false;
       this.#changed.clear();
-      const left = await this.redis.smembers(this.keys.nodeUsers(this.nodeId));
-      const everyone = new Set([...this.#shown, ...this.#truth.keys(), ...this.#leftAt.keys(), ...left]);
+      const stillRegistered = await this.redis.smembers(this.keys.nodeUsers(this.nodeId));
+      const everyone = new Set([...this.#shown, ...this.#truth.keys(), ...this.#leftAt.keys(), ...stillRegistered]);
       await tell(await this.#reconcile([...everyone], epoch));
       while (this.#changed.size > 0) {
         const again = [...this.#changed];

@@ -1,7 +1,9 @@
 /**
  * Who is online, across every node. Transitions are atomic: of many sessions
  * of one user opening at once anywhere, exactly one `connect` returns true;
- * of their closing, exactly one `disconnect` returns true (the last).
+ * of their closing, exactly one `disconnect` returns true (the last). A
+ * backend that cannot decide at the time (Redis away) answers false and
+ * reports the net change later, as a `PresenceChange`.
  */
 export interface Presence {
   /** A session of `userId` logged in on this node; true when the user came online. */

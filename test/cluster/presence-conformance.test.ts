@@ -93,7 +93,7 @@ if (REDIS_URL) {
     const scope = redisScope();
     const changes: PresenceChange[] = [];
     const announce = async (c: PresenceChange) => void changes.push(c);
-    const [a, b] = ['n0', 'n1'].map((n) => new RedisPresence(scope.connection(), scope.keys, n, { settleMs: 50 })) as [RedisPresence, RedisPresence];
+    const [a, b] = ['n0', 'n1'].map((n) => new RedisPresence(scope.connection(), scope.keys, n, { settleMs: 200 })) as [RedisPresence, RedisPresence];
     try {
       const [stay, leaver, elsewhere, comer] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
       await a.connect(stay);

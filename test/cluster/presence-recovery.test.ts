@@ -11,7 +11,7 @@ import { REDIS_URL } from '../helpers/node-process.js';
 import { hasRedisServer, privateRedis, redisScope, type PrivateRedis } from '../helpers/redis-test.js';
 
 const skip = hasRedisServer ? false : 'redis-server binary not installed';
-const SETTLE_MS = 300;
+const SETTLE_MS = 1000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Nodes as the cluster wiring builds them (fail fast, never resend), each with its own presence connection. */

@@ -1,7 +1,9 @@
 /**
  * Who is online, across every node. Transitions are atomic: of many sessions
  * of one user opening at once anywhere, exactly one `connect` returns true;
- * of their closing, exactly one `disconnect` returns true (the last).
+ * of their closing, exactly one `disconnect` returns true (the last). A
+ * backend that cannot decide at the time (Redis away) answers false and
+ * reports the net change later, as a `PresenceChange`.
  */
 export interface Presence {
   /** A session of `userId` logged in on this node; true when the user came online. */
@@ -12,3 +14,18 @@ export interface Presence {
   online(userIds: readonly string[]): Promise<Set<string>>;
   close(): Promise<void>;
 }
+
+/**
+ * A transition a presence backend found by itself rather than in answer to
+ * `connect`/`disconnect` (a dead node's users, changes made while the backend
+ * was unreachable); whoever receives it tells the user's subscribers.
+ */
+export interface PresenceChange {
+  userId: string;
+  online: boolean;
+  /** When it happened: for `online: false`, when her last session closed (her last seen). */
+  at: Date;
+}
+
+/** Tells one change to the user's subscribers. */
+export type AnnouncePresence = (change: PresenceChange) => Promise<void>;

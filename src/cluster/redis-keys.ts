@@ -12,6 +12,15 @@ export class RedisKeys {
     return `${this.prefix}node-users:${nodeId}`;
   }
 
+  /**
+   * String: id of the current presence epoch. Created once, never expires: a
+   * Redis that lost its data (restarted empty, flushed) has none or another
+   * one, which is how nodes notice that they must write their users again.
+   */
+  get presenceEpoch(): string {
+    return `${this.prefix}pres-epoch`;
+  }
+
   /** Set of every known node id. */
   get nodes(): string {
     return `${this.prefix}nodes`;
@@ -20,6 +29,14 @@ export class RedisKeys {
   /** Key that exists while a node is alive (refreshed by its heartbeat). */
   alive(nodeId: string): string {
     return `${this.prefix}alive:${nodeId}`;
+  }
+
+  /**
+   * Left by the node that cleaned up after a dead one: if that node was only
+   * cut off and comes back, its heartbeat finds this and it writes its users again.
+   */
+  removed(nodeId: string): string {
+    return `${this.prefix}removed:${nodeId}`;
   }
 
   /** Lock taken by the node that cleans up after a dead one. */

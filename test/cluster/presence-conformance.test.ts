@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { LocalPresence } from '../../src/cluster/local-presence.js';
 import { RedisPresence } from '../../src/cluster/redis-presence.js';
-import type { Presence } from '../../src/cluster/presence.js';
+import type { Presence, PresenceChange } from '../../src/cluster/presence.js';
 import { REDIS_URL } from '../helpers/node-process.js';
 import { redisScope } from '../helpers/redis-test.js';
 
@@ -86,6 +86,42 @@ if (REDIS_URL) {
       assert.deepEqual([...(await b.online([both, onlyA]))], [both]);
     } finally {
       await close();
+    }
+  });
+
+  test('[redis] Redis lost the keys: the next write finds no epoch, the node falls out of step, and recover() tells only the net changes', async () => {
+    const scope = redisScope();
+    const changes: PresenceChange[] = [];
+    const announce = async (c: PresenceChange) => void changes.push(c);
+    const [a, b] = ['n0', 'n1'].map((n) => new RedisPresence(scope.connection(), scope.keys, n, { settleMs: 200 })) as [RedisPresence, RedisPresence];
+    try {
+      const [stay, leaver, elsewhere, comer] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+      await a.connect(stay);
+      await a.connect(leaver);
+      await b.connect(elsewhere);
+      const admin = scope.connection();
+      const lost = await admin.keys(`${scope.prefix}*`);
+      await admin.del(...lost);
+      assert.equal(await a.connect(comer), false, 'not decided against a Redis that lost what the node wrote');
+      assert.equal(await a.disconnect(leaver), false);
+      assert.equal(await a.connect(elsewhere), false);
+      assert.equal(a.inStep, false);
+      await b.verify();
+      assert.equal(b.inStep, false, 'an idle node notices the lost epoch when it checks');
+      assert.deepEqual(await Promise.all([a.recover(announce), b.recover(announce)]), [true, true]);
+      assert.deepEqual(
+        changes.map((c) => [c.userId, c.online]).sort(),
+        [
+          [comer, true],
+          [leaver, false],
+        ].sort(),
+      );
+      assert.deepEqual([...(await b.online([stay, leaver, elsewhere, comer]))].sort(), [stay, elsewhere, comer].sort());
+      assert.deepEqual((await b.nodesOf([elsewhere]))[0]?.sort(), ['n0', 'n1']);
+      assert.equal(await a.disconnect(comer), true, 'in step again');
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await scope.close();
     }
   });
 } else {

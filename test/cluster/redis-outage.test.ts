@@ -1,46 +1,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { basic } from '../helpers/client.js';
 import { freshPgDatabase, PG_URL, PASSWORD, startServer } from '../helpers/server.js';
 import { TestClient } from '../helpers/client.js';
 import { clusterWiring } from '../../src/wiring/cluster.js';
-import { REDIS_URL, clusterEnv, startNode } from '../helpers/node-process.js';
+import { RedisKeys } from '../../src/cluster/redis-keys.js';
+import { REDIS_URL, clusterEnv, signUp, startNode, type NodeProcess } from '../helpers/node-process.js';
+import { hasRedisServer, privateRedis } from '../helpers/redis-test.js';
 
-const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
 const skip = !PG_URL || !REDIS_URL ? 'needs MVCHAT_TEST_DATABASE_URL and MVCHAT_TEST_REDIS_URL' : !hasRedisServer ? 'redis-server binary not installed' : false;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** A private Redis for this test, so stopping it disturbs nobody else. */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
-  await new Promise<void>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      if (out.includes('Ready to accept connections')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`redis-server exited ${code}: ${out}`)));
-  });
-  return child;
-}
-
 test('Redis restarted during load: every acknowledged message is in history and cross-node delivery resumes (DEFECTS 14)', { skip }, async () => {
-  const port = await freePort();
-  let redis = await startRedis(port);
+  const redis = await privateRedis();
   const db = await freshPgDatabase();
-  const env = clusterEnv(db.url, `redis://127.0.0.1:${port}`);
+  const env = clusterEnv(db.url, redis.url);
   const [a, b] = await Promise.all([startNode(env, 'outage-a'), startNode(env, 'outage-b')]);
   try {
     const sign = async (node: typeof a, name: string) => {
@@ -60,14 +35,13 @@ test('Redis restarted during load: every acknowledged message is in history and 
     for (let i = 0; i < 20; i++) await sendOne(`before ${i}`);
     await bob.client.waitFor((f) => f.data?.seq === acked.at(-1));
 
-    redis.kill('SIGKILL');
-    await new Promise((r) => redis.once('exit', r));
+    await redis.kill();
     // Sends during the outage are still stored and acknowledged.
     for (let i = 0; i < 20; i++) {
       const r = await sendOne(`during ${i}`);
       assert.equal(r.code, 202, JSON.stringify(r));
     }
-    redis = await startRedis(port);
+    await redis.start();
     // Delivery resumes once both nodes reconnected and re-registered their users.
     let live: unknown;
     for (let i = 0; i < 100 && !live; i++) {
@@ -84,7 +58,7 @@ test('Redis restarted during load: every acknowledged message is in history and 
     bob.client.close();
   } finally {
     await Promise.all([a.kill(), b.kill()]);
-    redis.kill('SIGKILL');
+    await redis.kill();
     await db.drop();
   }
 });
@@ -92,12 +66,11 @@ test('Redis restarted during load: every acknowledged message is in history and 
 test('sockets opening and closing while Redis is paused leave every index at once (DEFECTS 6)', {
   skip: !hasRedisServer && 'redis-server binary not installed',
 }, async () => {
-  const port = await freePort();
-  const redis = await startRedis(port);
-  const s = await startServer('sqlite', { redisUrl: `redis://127.0.0.1:${port}`, redisPrefix: 'churn:', frameRate: 1000 }, { cluster: clusterWiring });
+  const redis = await privateRedis();
+  const s = await startServer('sqlite', { redisUrl: redis.url, redisPrefix: 'churn:', frameRate: 1000 }, { cluster: clusterWiring });
   try {
     const u = await s.user('churner');
-    redis.kill('SIGSTOP');
+    redis.pause();
     for (let batch = 0; batch < 10; batch++) {
       const clients = await Promise.all(Array.from({ length: 200 }, () => TestClient.connect(s.url)));
       const logins = await Promise.all(clients.map((c) => c.request('login', { scheme: 'token', secret: u.token })));
@@ -115,7 +88,7 @@ test('sockets opening and closing while Redis is paused leave every index at onc
     await u.client.closed;
     await sessionsSettleAt(0);
     assert.equal(s.app.registry.userCount, 0);
-    redis.kill('SIGCONT');
+    redis.resume();
     // Once Redis answers again, presence settles: the user is offline.
     let online = true;
     for (let i = 0; i < 100 && online; i++) {
@@ -124,8 +97,123 @@ test('sockets opening and closing while Redis is paused leave every index at onc
     }
     assert.equal(online, false);
   } finally {
-    redis.kill('SIGCONT');
+    redis.resume();
     await s.close();
-    redis.kill('SIGKILL');
+    await redis.kill();
   }
 });
+
+test('Redis restarted empty: presence changes made while it was away are told once to watchers on both nodes, and Redis holds the sessions again', {
+  skip,
+}, async () => {
+  const redis = await privateRedis();
+  const db = await freshPgDatabase();
+  const env = clusterEnv(db.url, redis.url);
+  const [a, b] = await Promise.all([startNode(env, 'pres-a'), startNode(env, 'pres-b')]);
+  try {
+    const watchA = await signUp(a, 'watch_a');
+    const watchB = await signUp(b, 'watch_b');
+    const stay = await signUp(a, 'stay_p'); // on a throughout
+    const leaver = await signUp(a, 'leaver_p'); // closes during the outage
+    const comer = await signUp(a, 'comer_p'); // offline before, logs in during the outage
+    const flicker = await signUp(a, 'flicker_p'); // offline before, comes and goes during the outage
+    const both = await signUp(b, 'both_p'); // on b throughout, also opens a session on a during the outage
+    const subjects = { stay, leaver, comer, flicker, both };
+    const room = (await watchA.client.request('room', { id: 'new', action: 'create', desc: { public: { fn: 'watch' } } })).params.conv;
+    for (const u of [watchB, ...Object.values(subjects)])
+      assert.equal((await watchA.client.request('room', { id: room, action: 'invite', user: u.id })).code, 200);
+    for (const u of [comer, flicker]) u.client.close();
+    for (const w of [watchA, watchB]) for (const u of [comer, flicker]) await w.client.waitFor((f) => f.pres?.user === u.id && f.pres.what === 'off');
+    const start = [watchA, watchB].map((w) => w.client.frames.length);
+
+    await redis.kill();
+    const comerOnA = await loginOn(a, comer.token);
+    const bothOnA = await loginOn(a, both.token);
+    (await loginOn(a, flicker.token)).close();
+    const leftFrom = Date.now();
+    leaver.client.close();
+    // Every close has reached node a: left there are watchA, stay, comer and both.
+    await sessionsAre(a, 4);
+    const leftBy = Date.now();
+    await new Promise((r) => setTimeout(r, 300));
+    await redis.start();
+
+    for (const w of [watchA, watchB]) {
+      await w.client.waitFor((f) => f.pres?.user === comer.id && f.pres.what === 'on', 20_000);
+      await w.client.waitFor((f) => f.pres?.user === leaver.id && f.pres.what === 'off', 20_000);
+    }
+    // A marker going offline on each node is told after anything that node's recovery told.
+    await flushOn(a, watchA);
+    await flushOn(b, watchB);
+    for (const [i, w] of [watchA, watchB].entries()) {
+      const told = (id: string) =>
+        w.client.frames
+          .slice(start[i])
+          .filter((f) => f.pres?.user === id)
+          .map((f) => f.pres.what);
+      assert.deepEqual(told(comer.id), ['on'], 'came during the outage: one on');
+      assert.deepEqual(told(leaver.id), ['off'], 'left during the outage: one off');
+      assert.deepEqual(told(flicker.id), [], 'came and went during the outage: nothing');
+      assert.deepEqual(told(stay.id), [], 'online throughout: nothing');
+      assert.deepEqual(told(both.id), [], 'online on the other node throughout: no second on');
+      const off = w.client.frames.find((f) => f.pres?.user === leaver.id && f.pres.what === 'off' && w.client.frames.indexOf(f) >= start[i]!)!;
+      const lastSeen = Date.parse(off.pres.lastSeen);
+      assert.ok(lastSeen >= leftFrom - 5 && lastSeen <= leftBy + 5, `last seen ${off.pres.lastSeen} is when she closed, during the outage`);
+    }
+    const seen = (await watchB.client.request('get', { what: 'user', user: leaver.id })).params.user;
+    assert.equal(seen.online, false);
+    assert.equal(
+      Date.parse(seen.lastSeen),
+      Date.parse(watchB.client.frames.find((f) => f.pres?.user === leaver.id && f.pres.what === 'off' && f.pres.lastSeen)!.pres.lastSeen),
+    );
+    assert.equal((await watchB.client.request('get', { what: 'user', user: comer.id })).params.user.online, true);
+
+    // Redis holds every node's sessions again.
+    const admin = new Redis(redis.url);
+    try {
+      const keys = new RedisKeys(env.MVCHAT_REDIS_PREFIX!);
+      const fields = async (id: string) => (await admin.hkeys(keys.presence(id))).sort();
+      assert.deepEqual(await fields(stay.id), ['pres-a']);
+      assert.deepEqual(await fields(comer.id), ['pres-a']);
+      assert.deepEqual(await fields(both.id), ['pres-a', 'pres-b']);
+      assert.deepEqual(await fields(leaver.id), []);
+      assert.deepEqual(await fields(flicker.id), []);
+      assert.deepEqual((await admin.smembers(keys.nodeUsers('pres-a'))).sort(), [watchA.id, stay.id, comer.id, both.id].sort());
+    } finally {
+      admin.disconnect();
+    }
+    // And changes are told live again.
+    const mark = [watchA, watchB].map((w) => w.client.frames.length);
+    comerOnA.close();
+    for (const [i, w] of [watchA, watchB].entries())
+      await w.client.waitFor((f) => w.client.frames.indexOf(f) >= mark[i]! && f.pres?.user === comer.id && f.pres.what === 'off', 10_000);
+    bothOnA.close();
+  } finally {
+    await Promise.all([a.kill(), b.kill()]);
+    await redis.kill();
+    await db.drop();
+  }
+});
+
+async function loginOn(node: NodeProcess, token: string): Promise<TestClient> {
+  const c = await node.connect();
+  assert.equal((await c.request('login', { scheme: 'token', secret: token })).code, 200);
+  return c;
+}
+
+async function sessionsAre(node: NodeProcess, n: number): Promise<void> {
+  let sessions = -1;
+  for (let i = 0; i < 200 && sessions !== n; i++) {
+    sessions = ((await (await fetch(`http://127.0.0.1:${node.port}/health`)).json()) as { sessions: number }).sessions;
+    if (sessions !== n) await new Promise((r) => setTimeout(r, 25));
+  }
+  assert.equal(sessions, n);
+}
+
+/** A marker on `node` that `watcher` shares a DM with goes offline; resolves when `watcher` heard it. */
+async function flushOn(node: NodeProcess, watcher: { client: TestClient }): Promise<void> {
+  const marker = await signUp(node, `marker_${randomUUID().slice(0, 6)}`);
+  await watcher.client.request('dm', { user: marker.id });
+  marker.client.close();
+  await watcher.client.waitFor((f) => f.pres?.user === marker.id && f.pres.what === 'off', 20_000);
+}

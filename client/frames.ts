@@ -25,6 +25,10 @@ export interface Data {
   content: unknown;
   head?: Record<string, unknown>;
   ts: string;
+  /** Where this event sits in the sync log: keep the newest one applied, and `catchUp` from it after a reconnect. */
+  cursor?: string;
+  /** In a sync replay: the message was unsent or deleted for everyone (no `content`). */
+  deleted?: boolean;
 }
 
 /** An event about a conversation; `what` names the kind (PROTOCOL §4.2). */
@@ -37,7 +41,11 @@ export interface Info {
   emoji?: string;
   user?: string;
   ttl?: number;
+  /** `react`: whether `from` has this reaction now. */
+  added?: boolean;
   ts: string;
+  /** Every kind but `typing` (see Data.cursor). */
+  cursor?: string;
 }
 
 /** A presence change. */

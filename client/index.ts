@@ -19,6 +19,7 @@ export {
   type WaitOptions,
 } from './mvchat-client.js';
 export type { ClientSocket, SocketEvents, SocketOpener } from './socket.js';
+export { catchUp, cursorOf, SeenFrames, SyncError, type CatchUp } from './sync.js';
 export { WsSocket, wsOpener } from './ws-socket.js';
 
 export interface NodeConnectOptions extends Omit<ClientOptions, 'open'> {

@@ -5,6 +5,7 @@ import { dmBetween, roomWith, setBlocked } from '../helpers/conversations.js';
 import { login } from '../helpers/presence.js';
 import type { Frame, TestClient } from '../helpers/client.js';
 import { sealContent } from '../../src/domain/messages/seal.js';
+import { catchUp, SeenFrames } from '../../client/index.js';
 
 const text = (t: string) => ({ v: 1, text: t });
 
@@ -260,6 +261,33 @@ for (const backend of backends()) {
       assert.ok(!eliSees.events.some((e) => e.info?.from === dana.id && (e.info.what === 'read' || e.info.what === 'recv')));
     }),
   );
+
+  test(`[${backend}] the client's catchUp and SeenFrames: live frames and a catch-up overlap, each applied once`, () =>
+    withServer(backend, async (s) => {
+      const dana = await s.user();
+      const eli = await s.user();
+      const dm = await dmBetween(s, dana, eli);
+      const start = await catchUp(dana.client.client, undefined);
+      assert.deepEqual([start.events, start.gap], [[], false]);
+      for (let i = 1; i <= 5; i++) await eli.client.request('send', { conv: dm, content: text(`n${i}`) });
+      await eli.client.request('react', { conv: dm, seq: 1, emoji: '👍' });
+      await dana.client.waitFor((f) => f.info?.what === 'react');
+      const seen = new SeenFrames();
+      const live = dana.client.frames.filter((f) => f.data || f.info);
+      const applied = live.filter((f) => seen.fresh(f));
+      const caught = await catchUp(dana.client.client, start.cursor, { limit: 2 });
+      assert.equal(caught.gap, false);
+      assert.equal(caught.events.length, 6);
+      assert.deepEqual(
+        caught.events.filter((f) => seen.fresh(f)),
+        [],
+        'everything caught up was already applied live',
+      );
+      assert.equal(applied.length, 6);
+      const again = await catchUp(dana.client.client, caught.cursor);
+      assert.deepEqual(again.events, []);
+      await assert.rejects(catchUp(dana.client.client, 'not-a-cursor'), /400 invalid cursor/);
+    }));
 
   test(`[${backend}] sync never shows a stranger's conversations`, () =>
     withServer(backend, async (s) => {

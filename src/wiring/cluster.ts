@@ -39,6 +39,9 @@ export interface ClusterInputs {
 
 export type ClusterWiring = (inputs: ClusterInputs) => Promise<ClusterParts>;
 
+/** After Redis is back: the wait for every node to have written its presence state again (at most half the presence TTL). */
+const SETTLE_AFTER_MS = 3000;
+
 /** Limiters shared by every node: each consume is one atomic step in Redis. */
 export function redisLimiters(client: Redis, redisPrefix: string): LimiterFactory {
   return (keyPrefix, points, duration) =>
@@ -80,6 +83,32 @@ export const clusterWiring: ClusterWiring = async ({ registry, config, log, metr
 
   const keys = new RedisKeys(config.redisPrefix);
   const presence = new RedisPresence(pub, keys, config.nodeId);
+  // Users whose coming online (true) or going offline (false) could not reach Redis: nobody
+  // was told. Once Redis is back and every node wrote its state again, the state each ended
+  // in is announced, if it is still the one she moved to.
+  const unsettled = new Map<string, boolean>();
+  let notifier: PresenceNotifier | undefined;
+  const remember =
+    (userId: string, cameOnline: boolean) =>
+    (err: unknown): never => {
+      unsettled.set(userId, cameOnline);
+      throw err;
+    };
+  const tracked: Presence = {
+    connect: (userId) => presence.connect(userId).catch(remember(userId, true)),
+    disconnect: (userId) => presence.disconnect(userId).catch(remember(userId, false)),
+    online: (userIds) => presence.online(userIds),
+    close: () => presence.close(),
+  };
+  const settle = async () => {
+    const users = [...unsettled];
+    unsettled.clear();
+    const online = await presence.online(users.map(([u]) => u));
+    for (const [userId, cameOnline] of users) {
+      if (online.has(userId) !== cameOnline) continue;
+      await (cameOnline ? notifier?.online(userId) : notifier?.offline(userId));
+    }
+  };
   const bus = new RedisBus(
     pub,
     sub,
@@ -103,6 +132,9 @@ export const clusterWiring: ClusterWiring = async ({ registry, config, log, metr
       await heartbeat.beat();
       await presence.resync();
       clog.info('redis connection restored; presence state written again');
+      // Other nodes reconnect within their retry delay (at most 2 s) and write theirs too.
+      const wait = Math.min(SETTLE_AFTER_MS, config.presenceTtl * 500);
+      if (unsettled.size > 0) setTimeout(() => void tasks.run('presence-settle', settle), wait).unref();
     });
   });
   firstReady = false;
@@ -111,11 +143,12 @@ export const clusterWiring: ClusterWiring = async ({ registry, config, log, metr
 
   return {
     bus,
-    presence,
+    presence: tracked,
     limiters,
-    async start(notifier) {
+    async start(presenceNotifier) {
+      notifier = presenceNotifier;
       const offline = async (users: string[]) => {
-        for (const u of users) await notifier.offline(u);
+        for (const u of users) await presenceNotifier.offline(u);
       };
       await heartbeat.start(offline);
       const period = heartbeat.periodMs;

@@ -27,7 +27,7 @@ export function suitePlan(short: boolean): SuitePlan {
     embedded: { clients: short ? 6 : 16, slots: 1, reconnectWithinMs },
     round: {
       intervalMs: short ? 200 : 300,
-      attempts: 5,
+      attempts: 6,
       warmupMs: short ? 1500 : 5000,
       outageMs: short ? 2000 : 6000,
       ttlSeconds,

@@ -14,7 +14,12 @@ interface Outgoing {
   conv: string;
   text: string;
   attempts: number;
+  /** Not retried before this time. */
+  due: number;
 }
+
+/** Wait before the next try of a message: 250 ms, doubling up to 4 s (6 tries span about 8 s). */
+const backOff = (attempts: number) => Math.min(250 * 2 ** (attempts - 1), 4000);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const retryable = (r: SendResult) => r.kind === 'closed' || r.kind === 'timeout' || (r.kind === 'refused' && r.code >= 500);
@@ -67,7 +72,8 @@ export class Traffic {
     for (let turn = 0; ; turn++) {
       const draining = !this.#running;
       if (draining && (retries.length === 0 || Date.now() > this.#drainUntil)) break;
-      const next = retries.shift() ?? (draining ? undefined : this.#message(client, convs[turn % convs.length]!, ''));
+      const due = retries.findIndex((m) => m.due <= Date.now());
+      const next = due >= 0 ? retries.splice(due, 1)[0] : draining ? undefined : this.#message(client, convs[turn % convs.length]!, '');
       if (next) await this.#deliver(client, next, retries);
       await sleep(this.plan.intervalMs);
     }
@@ -77,14 +83,16 @@ export class Traffic {
   #message(client: FaultClient, conv: string, pad: string): Outgoing {
     const token = `${client.name}.${++this.#counter}`;
     this.acks.sent++;
-    return { token, conv, text: pad ? `${token} ${pad}` : token, attempts: 0 };
+    return { token, conv, text: pad ? `${token} ${pad}` : token, attempts: 0, due: 0 };
   }
 
   async #deliver(client: FaultClient, m: Outgoing, retries: Outgoing[]): Promise<void> {
     m.attempts++;
     const r = await client.send(m.conv, m.text, m.token);
     if (r.kind === 'acked') this.acks.ack({ token: m.token, conv: m.conv, seq: r.seq, from: client, attempts: m.attempts });
-    else if (retryable(r) && m.attempts < this.plan.attempts) retries.push(m);
-    else this.acks.unacked++;
+    else if (retryable(r) && m.attempts < this.plan.attempts) {
+      m.due = Date.now() + backOff(m.attempts);
+      retries.push(m);
+    } else this.acks.unacked++;
   }
 }

@@ -51,6 +51,7 @@ export class FaultClient {
   #liveSeen = new Map<string, Set<number>>();
   readonly #gapTimers = new Map<string, NodeJS.Timeout>();
   #catchUps: Promise<unknown> = Promise.resolve();
+  #tokens = 0;
 
   constructor(
     readonly account: Account,
@@ -61,6 +62,11 @@ export class FaultClient {
 
   get name(): string {
     return this.account.name;
+  }
+
+  /** A token for this user's next message, unique for the whole run (it is also the send's nonce). */
+  nextToken(): string {
+    return `${this.name}.${++this.#tokens}`;
   }
 
   get isReady(): boolean {

@@ -35,7 +35,6 @@ export class Traffic {
   #running = false;
   #drainUntil = 0;
   #loops: Promise<void>[] = [];
-  #counter = 0;
 
   constructor(
     private readonly world: World,
@@ -81,7 +80,7 @@ export class Traffic {
   }
 
   #message(client: FaultClient, conv: string, pad: string): Outgoing {
-    const token = `${client.name}.${++this.#counter}`;
+    const token = client.nextToken();
     this.acks.sent++;
     return { token, conv, text: pad ? `${token} ${pad}` : token, attempts: 0, due: 0 };
   }

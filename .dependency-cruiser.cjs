@@ -32,7 +32,7 @@ const IO_PACKAGES = ['ws', 'pg', 'ioredis', 'better-sqlite3', 'fastify', 'kysely
 
 // Folders checked for folder cycles. bench/ is left out: bench/lib,
 // bench/scenarios and bench/workers import each other today.
-const FOLDER_CYCLE_SCOPE = ['^src/', '^client/', '^test/', '^scripts/'];
+const FOLDER_CYCLE_SCOPE = ['^src/', '^client/', '^test/', '^scripts/', '^faults/'];
 
 const layerRules = LAYERS.slice(1).map(([name, path], i) => {
   const above = LAYERS.slice(0, i + 1);
@@ -79,10 +79,17 @@ module.exports = {
     },
     {
       name: 'src-no-test-bench-client',
-      comment: 'src/ must not import test/, bench/ or client/.',
+      comment: 'src/ must not import test/, bench/, client/ or faults/.',
       severity: 'error',
       from: { path: '^src/' },
-      to: { path: '^(test|bench|client)/' },
+      to: { path: '^(test|bench|client|faults)/' },
+    },
+    {
+      name: 'nothing-imports-faults',
+      comment: 'faults/ (the fault suite, npm run faults) sits on top: only faults/ imports it.',
+      severity: 'error',
+      from: { pathNot: '^faults/' },
+      to: { path: '^faults/' },
     },
     {
       name: 'client-only-protocol',

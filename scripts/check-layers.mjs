@@ -6,7 +6,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const folders = ['src', 'test', 'bench', 'client', 'scripts'].filter((f) => existsSync(path.join(root, f)));
+const folders = ['src', 'test', 'bench', 'client', 'scripts', 'faults'].filter((f) => existsSync(path.join(root, f)));
 const bin = path.join(root, 'node_modules', 'dependency-cruiser', 'bin', 'dependency-cruise.mjs');
 const r = spawnSync(process.execPath, [bin, '--config', '.dependency-cruiser.cjs', '--output-type', 'err-long', ...folders], { stdio: 'inherit', cwd: root });
 process.exit(r.status ?? 1);

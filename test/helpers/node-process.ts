@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -34,9 +34,16 @@ export function clusterEnv(databaseUrl: string, redisUrl = REDIS_URL ?? ''): Rec
   };
 }
 
+export interface NodeOptions {
+  /** Data folder to use and keep (a restart on the same folder); by default a temp folder removed when the node stops. */
+  dataDir?: string;
+  /** File the node's log lines (stdout) are appended to; by default they are discarded. */
+  logFile?: string;
+}
+
 /** Starts one server process (src/main.ts) on a free loopback port. */
-export async function startNode(env: Record<string, string>, id = `node-${randomUUID().slice(0, 6)}`): Promise<NodeProcess> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'mvchat-node-'));
+export async function startNode(env: Record<string, string>, id = `node-${randomUUID().slice(0, 6)}`, options: NodeOptions = {}): Promise<NodeProcess> {
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), 'mvchat-node-'));
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: root,
     env: {
@@ -59,7 +66,11 @@ export async function startNode(env: Record<string, string>, id = `node-${random
       const m = /"port":(\d+)/.exec(out);
       if (m) {
         child.stdout.off('data', onData);
-        child.stdout.resume();
+        if (options.logFile) {
+          const log = createWriteStream(options.logFile, { flags: 'a' });
+          log.write(out);
+          child.stdout.pipe(log);
+        } else child.stdout.resume();
         resolve(Number(m[1]));
       }
     };
@@ -67,7 +78,9 @@ export async function startNode(env: Record<string, string>, id = `node-${random
     child.once('exit', (code) => reject(new Error(`node ${id} exited with ${code}: ${out.slice(-2000)} ${err.slice(-2000)}`)));
   });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  const cleanup = () => rmSync(dataDir, { recursive: true, force: true });
+  const cleanup = () => {
+    if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+  };
   return {
     id,
     port,

@@ -1,7 +1,8 @@
-import type { MvchatClient } from '../client/index.js';
+import { catchUp as syncCatchUp, SyncError, type MvchatClient } from '../client/index.js';
 import { tokenOf, type Ledger } from './ledger.js';
 
 const PAGE = 100;
+const SYNC_PAGE = 500;
 
 /** The server refused a catch-up request (503 while PostgreSQL is down, ...); what was read before stays recorded. */
 export class CatchUpRefused extends Error {
@@ -20,16 +21,39 @@ interface HistoryItem {
 
 /**
  * The one place a client catches up after a reconnect, a gap in live frames,
- * or at the end of a round: for each conversation, every message after its
- * `contiguous` mark, read with `get {what:"messages", conv, after}` (oldest
- * first) page by page until a short page. History is the truth, so the mark
- * then moves to the last seq read. Returns how many messages were new.
- *
- * When `get {what:"sync", since}` exists this becomes one loop over its pages
- * (`params.events` are frames like the live ones, `cursor` is kept on the
- * ledger next to the per-conversation state, `more` says whether to go on).
+ * or at the end of a round, as docs/delivery.md tells clients to: one
+ * `get sync` from the cursor of its last sync (pages until `more` is false)
+ * across all its conversations; the answer's cursor is where the next one
+ * starts. The first time (no cursor yet), and after a `gap`, it takes a
+ * cursor first and then reads each conversation's history after its
+ * `contiguous` mark, so nothing falls between the two. Returns how many
+ * messages were new.
  */
 export async function catchUp(conn: MvchatClient, ledger: Ledger, convs: Iterable<string> = [...ledger.convs.keys()]): Promise<number> {
+  let added = 0;
+  try {
+    if (ledger.cursor === undefined) {
+      const start = await syncCatchUp(conn, undefined);
+      added += await fromHistory(conn, ledger, convs);
+      ledger.cursor = start.cursor;
+      return added;
+    }
+    const r = await syncCatchUp(conn, ledger.cursor, { limit: SYNC_PAGE });
+    for (const frame of r.events) {
+      const d = frame.data;
+      if (d && ledger.record(d.conv, d.seq, tokenOf(d.content), 'catch-up')) added++;
+    }
+    if (r.gap) added += await fromHistory(conn, ledger, ledger.convs.keys());
+    ledger.cursor = r.cursor;
+    return added;
+  } catch (err) {
+    if (err instanceof SyncError) throw new CatchUpRefused(err.code, err.text);
+    throw err;
+  }
+}
+
+/** Every message after each conversation's `contiguous` mark, from history (oldest first). */
+async function fromHistory(conn: MvchatClient, ledger: Ledger, convs: Iterable<string>): Promise<number> {
   let added = 0;
   for (const conv of convs) {
     const state = ledger.conv(conv);

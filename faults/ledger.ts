@@ -6,7 +6,7 @@ export type Source = 'live' | 'catch-up' | 'own';
 /**
  * One conversation as one client knows it: every seq seen with the token its
  * content carries, and `contiguous`, the seq up to which nothing is missing
- * (where a catch-up starts). A `sync` cursor would replace `contiguous`.
+ * (a gap above it sends the client to catch up).
  */
 export class ConvLedger {
   contiguous = 0;
@@ -39,6 +39,8 @@ export class ConvLedger {
  */
 export class Ledger {
   readonly convs = new Map<string, ConvLedger>();
+  /** The cursor of the last `get sync` answer: where the next catch-up starts (never a live frame's: one of those can be lost while later ones arrive). */
+  cursor: string | undefined;
 
   constructor(private stats: () => ClientStats) {}
 

@@ -143,9 +143,10 @@ export class AccountDeletionStore {
 
   /**
    * Her traces in messages that nobody else sees: her delete-for-me marks and
-   * read records, and the stored content of her own unsent or
+   * read records, the stored content of her own unsent or
    * deleted-for-everyone messages (kept in storage by the spec; nobody can
-   * read it any more, so it is wiped).
+   * read it any more, so it is wiped), and in the sync log her own events
+   * and her read and delivery receipts.
    */
   async eraseMessageTraces(userId: string): Promise<void> {
     await this.db.kysely.transaction().execute(async (trx) => {
@@ -159,6 +160,9 @@ export class AccountDeletionStore {
         .where('content', 'is not', null)
         .execute();
       await trx.updateTable('members').set({ private: null }).where('user_id', '=', userId).where(sql.ref('private'), 'is not', null).execute();
+      // The sync log: her own events (what she hid, cleared, set), and when she read or received what others wrote.
+      await trx.deleteFrom('sync_events').where('user_id', '=', userId).execute();
+      await trx.deleteFrom('sync_events').where('from_user', '=', userId).where('kind', 'in', ['read', 'recv']).execute();
     });
   }
 }

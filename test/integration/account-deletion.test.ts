@@ -61,6 +61,8 @@ for (const backend of backends()) {
       await must(her.client, 'react', { conv: dm, seq: reacted, emoji: '👍' });
       const unsent = (await must(her.client, 'send', { conv: dm, content: { v: 1, text: 'taken back' } }, 202)).params.seq;
       await must(her.client, 'unsend', { conv: dm, seq: unsent });
+      await must(her.client, 'read', { conv: dm, seq: reacted });
+      await must(her.client, 'clear', { conv: dm, seq: 1 });
 
       // A room she owns with an admin and a member: ownership goes to the admin.
       const room = (await must(her.client, 'room', { id: 'new', action: 'create', desc: { public: { fn: 'R' } } }, 201)).params.conv as string;
@@ -155,6 +157,13 @@ for (const backend of backends()) {
         const stat = await s.app.deps.stores.files.get(f.id);
         assert.equal(stat, null);
       }
+      // The sync log keeps nothing of hers but the room and DM events others saw (a message, a reaction, her leaving).
+      const traces = await k
+        .selectFrom('sync_events')
+        .select(['kind', 'user_id'])
+        .where((eb) => eb.or([eb('user_id', '=', her.id), eb.and([eb('from_user', '=', her.id), eb('kind', 'in', ['read', 'recv'])])]))
+        .execute();
+      assert.deepEqual(traces, [], 'her own sync events and receipts are erased');
       const gone = await k.selectFrom('messages').select('content').where('conversation_id', '=', dm).where('seq', '=', unsent).executeTakeFirstOrThrow();
       assert.equal(gone.content, null);
       // Reconnect attempts with her token get nowhere; a second request to delete is refused the same way.

@@ -17,11 +17,17 @@ export async function sweepExpiredReads(deps: Deps): Promise<void> {
   const due = await deps.stores.receipts.expireDue(new Date(), BATCH);
   if (due.length === 0) return;
   const ts = formatTs(new Date());
-  // One event of the reader's own per expiry, so a device that was away learns it through sync.
-  const cursors = await logEvents(
-    deps,
-    due.map((d) => ({ conversationId: d.conversationId, userId: d.reader, kind: 'expired', from: d.from, seq: d.seq })),
-  );
+  // One event of the reader's own per expiry, so a device that was away learns it through sync. The rows are
+  // flipped already: if the log cannot be written, the live notices still go out (history hides the messages anyway).
+  let cursors: (string | undefined)[] = [];
+  try {
+    cursors = await logEvents(
+      deps,
+      due.map((d) => ({ conversationId: d.conversationId, userId: d.reader, kind: 'expired', from: d.from, seq: d.seq })),
+    );
+  } catch (err) {
+    deps.log.error({ err }, 'expiry events could not be logged for sync');
+  }
   for (const [i, d] of due.entries()) {
     deps.bus.publish([d.reader], infoFrame({ conv: d.conversationId, from: d.from, what: 'expired', seq: d.seq, ts, cursor: cursors[i] }));
   }

@@ -381,3 +381,47 @@ test('ending sessions across nodes: logout of a session, a password change and a
     }
   });
 });
+
+test('sync on any node: senders on both nodes, one catch-up on the other node has every message once, in seq order', { skip, timeout: 60_000 }, async () => {
+  await withCluster(2, async ([a, b]) => {
+    const owner = await signUp(a!, 'sync_owner');
+    const onA = await signUp(a!, 'sync_a');
+    const onB = await signUp(b!, 'sync_b');
+    const reader = await signUp(a!, 'sync_reader');
+    const room = (await owner.client.request('room', { id: 'new', action: 'create', desc: { public: { fn: 'S' } } })).params.conv;
+    for (const u of [onA, onB, reader]) assert.equal((await owner.client.request('room', { id: room, action: 'invite', user: u.id })).code, 200);
+    const since = (await reader.client.request('get', { what: 'sync' })).params.cursor as string;
+    reader.client.close();
+    // Both nodes write into the room at once, and an edit and a reaction cross too.
+    const mine = new Map<string, number[]>();
+    await Promise.all(
+      [onA, onB].map(async (u) => {
+        for (let i = 0; i < 20; i++) {
+          const r = await u.client.request('send', { conv: room, content: { v: 1, text: `${u.id} ${i}` } });
+          assert.equal(r.code, 202);
+          mine.set(u.id, [...(mine.get(u.id) ?? []), r.params.seq]);
+        }
+      }),
+    );
+    const edited = mine.get(onB.id)!.at(-1)!;
+    assert.equal((await onB.client.request('edit', { conv: room, seq: edited, content: { v: 1, text: 'edited on b' } })).code, 200);
+    assert.equal((await onA.client.request('react', { conv: room, seq: 1, emoji: '👍' })).code, 200);
+    const back = await loginOn(b!, reader.token);
+    const events: Record<string, any>[] = [];
+    for (let cursor = since; ; ) {
+      const r = await back.request('get', { what: 'sync', since: cursor, limit: 7 });
+      assert.equal(r.code, 200);
+      events.push(...r.params.events);
+      cursor = r.params.cursor;
+      if (!r.params.more) break;
+    }
+    const seqs = events.filter((e) => e.data?.conv === room).map((e) => e.data.seq);
+    assert.deepEqual(
+      seqs,
+      Array.from({ length: 40 }, (_, i) => i + 1),
+      'every message once, in seq order',
+    );
+    assert.deepEqual(events.find((e) => e.data?.seq === edited)?.data.content, { v: 1, text: 'edited on b' });
+    assert.ok(events.some((e) => e.info?.what === 'react' && e.info.added === true));
+  });
+});

@@ -2,7 +2,10 @@
 export class RedisKeys {
   constructor(readonly prefix: string) {}
 
-  /** Hash: node id → number of this user's sessions on that node. Exists while the user is online anywhere. */
+  /**
+   * Hash: node id → number of this user's sessions on that node. Exists while the user is online anywhere;
+   * a count of 0 is a field a recovering node keeps for a user who left until it tells her "off" (no session).
+   */
   presence(userId: string): string {
     return `${this.prefix}pres:${userId}`;
   }

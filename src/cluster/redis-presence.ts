@@ -7,6 +7,8 @@ import type { RedisKeys } from './redis-keys.js';
 // Every script that writes presence takes KEYS: presence hash, node-users set, epoch;
 // ARGV: node id, this node's session count, user id, the epoch the node knows.
 // A Redis whose epoch is not that one lost what the node wrote there: it changes nothing and answers -1.
+// The scripts decide on which fields exist (HLEN): what the subscribers were told. A field's count is what
+// readers go by: a count of 0 (put back by a recovery for a user who left) is a field but no session.
 const EPOCH_CHECK = `if redis.call('GET', KEYS[3]) ~= ARGV[4] then return -1 end
 `;
 
@@ -48,11 +50,12 @@ if redis.call('HLEN', KEYS[1]) > 0 then return before + 2 end
 return before`;
 
 // Makes this node's field what the subscribers know of, deciding nothing: ARGV[5] is 1 when they know of
-// it (put back when Redis lost it, keeping the count it has), 0 when they do not (a write whose answer
-// never came: removed).
+// it (there, or put back when Redis lost it, with this node's count now: 0 for a user who left, so that
+// she reads as offline while the recovery holds her field until it tells her "off"), 0 when they do not
+// (a write whose answer never came: removed).
 const PUT_BACK = `${EPOCH_CHECK}
 if ARGV[5] == '1' then
-  redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
   redis.call('SADD', KEYS[2], ARGV[3])
 else
   redis.call('HDEL', KEYS[1], ARGV[1])
@@ -215,29 +218,42 @@ export class RedisPresence implements Presence {
   }
 
   /**
-   * Online anywhere: another node has a field for the user, or she has a
-   * session here (this node's own field may lag behind while out of step).
+   * Online anywhere: another node counts a session of the user, or she has a
+   * session here (this node's own field may lag behind while out of step). A
+   * field with a count of 0 (a recovery holding the field of a user who left
+   * until it tells her "off") is no session.
    * While Redis is unreachable this degrades to what this node knows.
    */
   async online(userIds: readonly string[]): Promise<Set<string>> {
     if (userIds.length === 0) return new Set();
     try {
-      const nodes = await this.nodesOf(userIds);
-      return new Set(userIds.filter((u, i) => this.#truth.has(u) || (nodes[i] ?? []).some((n) => n !== this.nodeId)));
+      const fields = await this.#fieldsOf(userIds);
+      return new Set(
+        userIds.filter((u, i) => this.#truth.has(u) || Object.entries(fields[i] ?? {}).some(([n, count]) => n !== this.nodeId && Number(count) > 0)),
+      );
     } catch {
       return new Set(userIds.filter((u) => this.#truth.has(u)));
     }
   }
 
-  /** Nodes hosting each user (for routing frames). */
+  /**
+   * Nodes that have a field for each user (for routing frames). A field with
+   * a count of 0 is included: its node may have had a session of hers again
+   * since, which its recovery writes at its end; a frame it has nobody for is dropped there.
+   */
   async nodesOf(userIds: readonly string[]): Promise<string[][]> {
+    return (await this.#fieldsOf(userIds)).map((f) => Object.keys(f));
+  }
+
+  /** Each user's presence hash: node id → session count. */
+  async #fieldsOf(userIds: readonly string[]): Promise<Record<string, string>[]> {
     const pipe = this.redis.pipeline();
-    for (const u of userIds) pipe.hkeys(this.keys.presence(u));
+    for (const u of userIds) pipe.hgetall(this.keys.presence(u));
     const results = (await pipe.exec()) ?? [];
     return userIds.map((_, i) => {
       const r = results[i];
       if (r?.[0]) throw r[0];
-      return (r?.[1] as string[] | undefined) ?? [];
+      return (r?.[1] as Record<string, string> | undefined) ?? {};
     });
   }
 
@@ -259,8 +275,11 @@ export class RedisPresence implements Presence {
    * false while Redis is still away (call again later). One recovery runs at a time.
    *
    * 1. This node's fields are made what the subscribers know of, deciding
-   *    nothing: put back if Redis lost them, removed if they were written by
-   *    a write whose answer never came (nobody was told of it). Then the node
+   *    nothing: put back if Redis lost them (with the count of sessions here
+   *    now, 0 for a user who left: she reads as offline, though her field
+   *    stands for what her subscribers were told until step 3 tells "off"),
+   *    removed if they were written by a write whose answer never came
+   *    (nobody was told of it). Then the node
    *    waits for the other nodes to do the same, so that Redis shows what the
    *    subscribers were told, the state every change is measured against.
    * 2. Every user with a session here gets her field; she is told "on" when
@@ -340,7 +359,7 @@ export class RedisPresence implements Presence {
               this.keys.nodeUsers(this.nodeId),
               this.keys.presenceEpoch,
               this.nodeId,
-              Math.max(1, this.#truth.get(u) ?? 0),
+              this.#truth.get(u) ?? 0,
               u,
               epoch,
               this.#shown.has(u) ? 1 : 0,

@@ -3,7 +3,7 @@ import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { Bus, LocalDelivery } from '../cluster/bus.js';
-import type { Presence, PresenceChange } from '../cluster/presence.js';
+import type { AnnouncePresence, Presence, PresenceChange } from '../cluster/presence.js';
 import type { PresenceNotifier } from '../domain/presence-notifier.js';
 import type { LimiterFactory } from '../runtime/auth-throttle.js';
 import type { BackgroundTasks } from '../runtime/background-tasks.js';
@@ -53,28 +53,53 @@ export function redisLimiters(client: Redis, redisPrefix: string): LimiterFactor
     });
 }
 
-/** The longest wait between two reconnect attempts (`retryStrategy`). */
-const RECONNECT_MAX_MS = 2000;
+export interface RedisTimings {
+  /** The longest wait between two reconnect attempts (`retryStrategy`). */
+  reconnectMaxMs: number;
+  /** How long a recovering node waits between its steps (docs/operations.md, Redis down). */
+  settleMs: number;
+  /** How often a node whose presence is out of step tries to recover, besides when its link comes back. */
+  recoveryProbeMs: number;
+}
+
 /**
- * A recovering node waits this long between its steps (docs/operations.md,
- * Redis down), so that every live node, each reconnecting at its own moment,
- * has done the previous step.
+ * Timings of an outage, from the presence TTL (`ttlSeconds`).
+ *
+ * Each node reconnects at its own moment, at most `reconnectMaxMs` after
+ * Redis is back, and starts its recovery as soon as its presence link is
+ * ready; so nodes start it at most about `reconnectMaxMs` apart, and a step
+ * waits that long plus a margin (the recovery's first round trips and its
+ * writes) for every other node to have done the previous one. From Redis
+ * being back to the last change told, a recovery thus takes about its own
+ * reconnect and two waits: three reconnect delays and two margins.
+ *
+ * Presence changes are promised within the TTL (that is how soon a dead
+ * node's users are shown offline); those made during an outage should be
+ * told as soon once it is over. Fixed delays (2 s reconnect, 3 s between
+ * steps: up to 8 s) broke that for a short TTL, so the reconnect delay is a
+ * sixth of the TTL, between 0.1 s and 2 s, and the margin half of it, at
+ * least 0.5 s: with the default TTL of 30 s the steps are 3 s apart (changes
+ * told within about 8 s), with a TTL of 3 s 1 s apart (within about 2.5 s).
+ * A short reconnect delay also keeps a node that was only cut off briefly
+ * from missing its heartbeats for longer than the TTL.
  */
-export const PRESENCE_SETTLE_MS = RECONNECT_MAX_MS + 1000;
-/** How often a node whose presence is out of step tries to recover. */
-const PRESENCE_RECOVERY_PROBE_MS = 500;
+export function redisTimings(ttlSeconds: number): RedisTimings {
+  const reconnectMaxMs = Math.round(Math.min(2000, Math.max(100, (ttlSeconds * 1000) / 6)));
+  return { reconnectMaxMs, settleMs: reconnectMaxMs + Math.max(500, reconnectMaxMs / 2), recoveryProbeMs: 500 };
+}
 
 export const clusterWiring: ClusterWiring = async ({ registry, config, log, metrics, tasks }) => {
   const url = config.redisUrl;
   if (!url) throw new Error('cluster mode needs REDIS_URL');
   const clog = log.child({ component: 'redis' });
+  const timings = redisTimings(config.presenceTtl);
   // A Redis that hangs (paused, overloaded) must not hang logins or closes: commands time out.
   const options = {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     commandTimeout: 2000,
     lazyConnect: true,
-    retryStrategy: (n: number) => Math.min(100 * n, RECONNECT_MAX_MS),
+    retryStrategy: (n: number) => Math.min(100 * n, timings.reconnectMaxMs),
   };
   const pub = new Redis(url, options);
   const sub = new Redis(url, { ...options, commandTimeout: undefined, enableOfflineQueue: true, maxRetriesPerRequest: null });
@@ -94,7 +119,7 @@ export const clusterWiring: ClusterWiring = async ({ registry, config, log, metr
   await Promise.all([pub.connect(), sub.connect(), pres.connect()]);
 
   const keys = new RedisKeys(config.redisPrefix);
-  const presence = new RedisPresence(pres, keys, config.nodeId, { settleMs: PRESENCE_SETTLE_MS, log: clog });
+  const presence = new RedisPresence(pres, keys, config.nodeId, { settleMs: timings.settleMs, log: clog });
   const bus = new RedisBus(
     pub,
     sub,
@@ -114,9 +139,24 @@ export const clusterWiring: ClusterWiring = async ({ registry, config, log, metr
   const heartbeat = new NodeHeartbeat(pub, keys, config.nodeId, presence, config.presenceTtl * 1000, clog);
 
   // The link came back (Redis restarted, or the network): register the node at once, and find out
-  // whether Redis lost its data (then presence falls out of step and the recovery task writes it again).
+  // whether Redis lost its data (then presence falls out of step). A node out of step starts its
+  // recovery at once rather than at the next probe: the wait between its steps counts on every node
+  // starting within about one reconnect delay of the others (`redisTimings`).
+  let announce: AnnouncePresence | undefined;
+  const recoveryTimeoutMs = 3 * timings.settleMs + 30_000;
   pub.on('ready', () => void tasks.run('redis-reregister', () => heartbeat.beat()));
-  pres.on('ready', () => void tasks.run('presence-verify', () => presence.verify()));
+  pres.on(
+    'ready',
+    () =>
+      void tasks.run(
+        'presence-verify',
+        async () => {
+          await presence.verify();
+          if (announce) await presence.recover(announce);
+        },
+        recoveryTimeoutMs,
+      ),
+  );
 
   const limiters = redisLimiters(pub, config.redisPrefix);
 
@@ -128,13 +168,14 @@ export const clusterWiring: ClusterWiring = async ({ registry, config, log, metr
       const offline = async (users: string[]) => {
         for (const u of users) await notifier.offline(u);
       };
-      const announce = (c: PresenceChange) => (c.online ? notifier.online(c.userId) : notifier.offline(c.userId, c.at));
+      const tell = (c: PresenceChange) => (c.online ? notifier.online(c.userId) : notifier.offline(c.userId, c.at));
+      announce = tell;
       await heartbeat.start(offline);
       const period = heartbeat.periodMs;
       tasks.every('node-heartbeat', period, () => heartbeat.beat(), period * 2);
       tasks.every('dead-node-sweep', period, () => heartbeat.sweep(offline), heartbeat.ttl);
       tasks.every('presence-verify', period, () => presence.verify(), period * 2);
-      tasks.every('presence-recovery', PRESENCE_RECOVERY_PROBE_MS, async () => void (await presence.recover(announce)), 3 * PRESENCE_SETTLE_MS + 30_000);
+      tasks.every('presence-recovery', timings.recoveryProbeMs, async () => void (await presence.recover(tell)), recoveryTimeoutMs);
     },
     async stop() {
       await heartbeat.stop().catch(() => undefined);

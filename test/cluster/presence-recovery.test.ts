@@ -164,6 +164,43 @@ test('Redis paused (writes time out, then run late): the same net changes, once,
   outageStory('pause'),
 );
 
+test('a user who left during the outage reads as offline on every node while the recovery runs, until her off is told', { skip }, async () => {
+  const redis = await privateRedis();
+  const c = cluster(redis, ['watching', 'hosting']);
+  const [watching, hosting] = [c.nodes[0]!.presence, c.nodes[1]!.presence];
+  const u = ids('stay', 'leaver', 'comer');
+  // What other nodes answer for `get user` while the recovery runs (a node answers for its own users from memory).
+  const readOn = new Set<string>();
+  let polling = true;
+  const poll = (async () => {
+    while (polling) {
+      const on = await watching.online([u.leaver!, u.comer!]).catch(() => new Set<string>());
+      if (on.has(u.leaver!)) readOn.add('leaver');
+      await sleep(20);
+    }
+  })();
+  try {
+    await c.ready();
+    for (const id of [u.stay!, u.leaver!]) assert.equal(await hosting.connect(id), true);
+    c.told.length = 0;
+
+    await redis.kill();
+    assert.equal(await hosting.disconnect(u.leaver!), false);
+    assert.equal(await hosting.connect(u.comer!), false);
+    await redis.start();
+    await c.recoverAll();
+
+    assert.deepEqual(c.told.map((t) => `${t.online ? 'on' : 'off'} ${Object.keys(u).find((k) => u[k] === t.userId)}`).sort(), ['off leaver', 'on comer']);
+    assert.deepEqual(readOn, new Set(), 'her field is kept for the recovery, but not as a session: she never reads as online');
+    assert.deepEqual(await c.state([u.stay!, u.leaver!, u.comer!]), { [u.stay!]: { hosting: '1' }, [u.leaver!]: {}, [u.comer!]: { hosting: '1' } });
+  } finally {
+    polling = false;
+    await poll;
+    await c.close();
+    await redis.kill();
+  }
+});
+
 test('a node that died while Redis was paused: a survivor announces its users off once Redis is back', { skip }, async () => {
   const redis = await privateRedis();
   const c = cluster(redis, ['a', 'dead']);

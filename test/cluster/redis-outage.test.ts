@@ -195,6 +195,55 @@ test('Redis restarted empty: presence changes made while it was away are told on
   }
 });
 
+test('Redis restarted empty with a 3 s presence TTL: a watcher on the other node sees who left go off and who came go on within TTL + 1 s, and never reads her online meanwhile', {
+  skip,
+}, async () => {
+  const ttl = 3;
+  const redis = await privateRedis();
+  const db = await freshPgDatabase();
+  const env = { ...clusterEnv(db.url, redis.url), MVCHAT_PRESENCE_TTL: String(ttl) };
+  const [a, b] = await Promise.all([startNode(env, 'ttl-a'), startNode(env, 'ttl-b')]);
+  try {
+    const watcher = await signUp(a, 'watch_t');
+    const leaver = await signUp(b, 'leaver_t'); // online on b, closes during the outage
+    const comer = await signUp(b, 'comer_t'); // offline before, logs in on b during the outage
+    for (const u of [leaver, comer]) assert.ok([200, 201].includes((await watcher.client.request('dm', { user: u.id })).code));
+    comer.client.close();
+    await watcher.client.waitFor((f) => f.pres?.user === comer.id && f.pres.what === 'off');
+    const start = watcher.client.frames.length;
+
+    await redis.kill();
+    leaver.client.close();
+    const comerOnB = await loginOn(b, comer.token);
+    await sessionsAre(b, 1);
+    await new Promise((r) => setTimeout(r, 2000));
+    await redis.start();
+    const backAt = Date.now();
+
+    // What the watcher's `get user` answers from Redis being back until the changes are told.
+    const answers: string[] = [];
+    const told = (id: string, what: string) => watcher.client.frames.slice(start).some((f) => f.pres?.user === id && f.pres.what === what);
+    while (!(told(leaver.id, 'off') && told(comer.id, 'on')) && Date.now() < backAt + 15_000) {
+      const r = await watcher.client.request('get', { what: 'user', user: leaver.id });
+      if (r.params.user.online) answers.push(`on after ${Date.now() - backAt} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const toldBy = Date.now() - backAt;
+    assert.deepEqual(
+      { off: told(leaver.id, 'off'), on: told(comer.id, 'on'), withinBound: toldBy <= (ttl + 1) * 1000, readOnline: answers },
+      { off: true, on: true, withinBound: true, readOnline: [] },
+      `told ${toldBy} ms after Redis was back (bound: the TTL + 1 s); who left must never read as online meanwhile`,
+    );
+    assert.equal((await watcher.client.request('get', { what: 'user', user: leaver.id })).params.user.online, false);
+    assert.equal((await watcher.client.request('get', { what: 'user', user: comer.id })).params.user.online, true);
+    comerOnB.close();
+  } finally {
+    await Promise.all([a.kill(), b.kill()]);
+    await redis.kill();
+    await db.drop();
+  }
+});
+
 async function loginOn(node: NodeProcess, token: string): Promise<TestClient> {
   const c = await node.connect();
   assert.equal((await c.request('login', { scheme: 'token', secret: token })).code, 200);

@@ -125,11 +125,9 @@ export class SyncEventStore {
   async latest(): Promise<number> {
     const state = await this.db.kysely.selectFrom('sync_state').select(['clock', 'floor']).where('id', '=', 1).executeTakeFirstOrThrow();
     if (this.db.dialect === 'postgres') return Number(state.clock);
-    const row = await this.db.kysely
-      .selectFrom('sync_events')
-      .select((eb) => eb.fn.max('pos').as('pos'))
-      .executeTakeFirst();
-    return Math.max(Number(row?.pos ?? 0), Number(state.floor));
+    // The highest rowid ever handed out (AUTOINCREMENT keeps it), so deleting the newest rows never moves it back.
+    const { rows } = await sql<{ seq: number }>`select seq from sqlite_sequence where name = 'sync_events'`.execute(this.db.kysely);
+    return Math.max(Number(rows[0]?.seq ?? 0), Number(state.floor));
   }
 
   /** The highest position pruned: a cursor below it may have missed events. */

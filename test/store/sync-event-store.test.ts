@@ -70,6 +70,10 @@ storeSuite('sync event store', (get) => {
     );
     await stores.events.prune(new Date(Date.now() + 1000), 100);
     assert.equal(await stores.events.latest(), p3, 'an emptied log still knows its newest position');
+    // Rows deleted from the top (an erased account's events) do not move it back either.
+    const [p4] = await stores.events.append([event(conv, ids[0]!, { userId: ids[0]!, kind: 'clear' })]);
+    await db.kysely.deleteFrom('sync_events').where('pos', '=', p4!).execute();
+    assert.equal(await stores.events.latest(), p4);
   });
 
   test('a position is visible only once every lower one is: a later writer waits for an earlier uncommitted one', async () => {

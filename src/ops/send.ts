@@ -74,15 +74,7 @@ export const send: UserOp<SendBody> = {
     const ts = formatTs(stored.createdAt);
     const params = { conv, seq: stored.seq, ts, ...(viewOnce ? { viewOnce: true } : {}) };
     if (stored.duplicate) return { code: 202, params };
-    const frame = dataFrame({
-      conv,
-      seq: stored.seq,
-      from: userId,
-      content: body.content,
-      head,
-      ts,
-      cursor: stored.position ? formatCursor(stored.position) : undefined,
-    });
+    const frame = dataFrame({ conv, seq: stored.seq, from: userId, content: body.content, head, ts, cursor: formatCursor(stored.pos) });
     const seq = stored.seq;
     return {
       code: 202,

@@ -8,7 +8,7 @@ import type { MembershipStore } from './membership-store.js';
 import { insertSendBatch } from './pg-send-batch.js';
 import { headJson, type NewMessage } from './message-record.js';
 import { insertRefsSqlite } from './message-refs.js';
-import type { NewSyncEvent, SyncEventStore, SyncPosition } from './sync-event-store.js';
+import type { NewSyncEvent, SyncEventStore } from './sync-event-store.js';
 
 export interface Stored {
   seq: number;
@@ -17,8 +17,8 @@ export interface Stored {
   duplicate: boolean;
   /** Member version at commit: the recipients are the members of this version. */
   memberVersion: number;
-  /** Position of the message's sync event (null for a duplicate). */
-  position: SyncPosition | null;
+  /** Position of the message's sync event (0 for a duplicate). */
+  pos: number;
 }
 
 /** The sender stopped being allowed to post between the check and the commit; nothing was stored. */
@@ -56,7 +56,7 @@ function refuseIfNotAllowed(members: MemberSnapshot | null, sender: string): voi
  * conversation (kept forever). Sends arriving together share one commit
  * (SQLite group commit, PostgreSQL batch queue); one failing send never
  * fails the others. The message's sync event is stored in the same
- * transaction, after the conversation rows are locked (see migration 012).
+ * transaction, last, so its position is taken as late as possible.
  */
 export class MessageSendStore {
   readonly #pgQueue: PendingInsert[] = [];
@@ -129,7 +129,7 @@ export class MessageSendStore {
               if (!members) fresh.set(m.conversationId, (members = this.members.loadSnapshot(m.conversationId, trx)));
               refuseIfNotAllowed(await members, m.from);
             }
-            return { seq: r.seq, createdAt: m.at, duplicate: false, memberVersion: r.memberVersion, position: null };
+            return { seq: r.seq, createdAt: m.at, duplicate: false, memberVersion: r.memberVersion, pos: 0 };
           }),
         );
         // Before the commit, in allocation order per conversation.
@@ -138,7 +138,7 @@ export class MessageSendStore {
           trx,
           bySeq.map((i) => dataEvent(batch[i]!.m, out[i]!.seq)),
         );
-        for (const [k, i] of bySeq.entries()) out[i]!.position = positions[k]!;
+        for (const [k, i] of bySeq.entries()) out[i]!.pos = positions[k]!;
         for (const i of bySeq) batch[i]!.onSeq(out[i]!.seq);
         return out;
       });
@@ -155,7 +155,7 @@ export class MessageSendStore {
       return await this.db.kysely.transaction().execute(async (trx) => {
         const stored = await this.#insertPg(trx, m);
         if (stored.duplicate) return stored;
-        [stored.position] = (await this.events.appendPg(trx, [dataEvent(m, stored.seq)])) as [SyncPosition];
+        [stored.pos] = (await this.events.appendPg(trx, [dataEvent(m, stored.seq)])) as [number];
         // Before the commit: the row lock keeps the next seq of this conversation waiting until then.
         onSeq(stored.seq);
         return stored;
@@ -164,7 +164,7 @@ export class MessageSendStore {
       // Two retries with one nonce raced: the loser's transaction rolled back; answer with the winner.
       if (m.nonce !== null && isUniqueViolation(err)) {
         const original = await this.#byNonce(this.db.kysely, m.conversationId, m.from, m.nonce);
-        if (original) return { ...original, duplicate: true, memberVersion: m.memberVersion, position: null };
+        if (original) return { ...original, duplicate: true, memberVersion: m.memberVersion, pos: 0 };
       }
       throw err;
     }
@@ -172,12 +172,12 @@ export class MessageSendStore {
 
   async #insertPg(trx: Transaction<Database>, m: NewMessage): Promise<Stored> {
     const original = m.nonce === null ? undefined : await this.#byNonce(trx, m.conversationId, m.from, m.nonce);
-    if (original) return { ...original, duplicate: true, memberVersion: m.memberVersion, position: null };
+    if (original) return { ...original, duplicate: true, memberVersion: m.memberVersion, pos: 0 };
     // The batch statement for one send: seq allocation takes the conversation row lock, so membership changes
     // (which raise member_version by trigger) commit before or after it, never between.
     const [row] = await insertSendBatch(trx, [m], (h) => headJson(this.db.codec, h));
     if (row!.memberVersion !== m.memberVersion) refuseIfNotAllowed(await this.members.loadSnapshot(m.conversationId, trx), m.from);
-    return { seq: row!.seq, createdAt: m.at, duplicate: false, memberVersion: row!.memberVersion, position: null };
+    return { seq: row!.seq, createdAt: m.at, duplicate: false, memberVersion: row!.memberVersion, pos: 0 };
   }
 
   /**
@@ -191,7 +191,7 @@ export class MessageSendStore {
       const orig = db
         .prepare('select seq, created_at from messages where conversation_id = ? and from_user_id = ? and nonce = ?')
         .get(m.conversationId, m.from, m.nonce) as { seq: number; created_at: string } | undefined;
-      if (orig) return { seq: orig.seq, createdAt: new Date(orig.created_at), duplicate: true, memberVersion: m.memberVersion, position: null };
+      if (orig) return { seq: orig.seq, createdAt: new Date(orig.created_at), duplicate: true, memberVersion: m.memberVersion, pos: 0 };
     }
     const row = db
       .prepare('update conversations set last_seq = last_seq + 1, last_msg_at = ? where id = ? returning last_seq, member_version')
@@ -205,8 +205,8 @@ export class MessageSendStore {
       'insert into messages (id, conversation_id, seq, from_user_id, created_at, updated_at, content, content_key_id, head, view_once, view_once_ttl, nonce) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ).run(id, m.conversationId, seq, m.from, at, at, m.content, m.keyId, headJson(this.db.codec, m.head), m.viewOnce ? 1 : 0, m.viewOnceTtl, m.nonce);
     insertRefsSqlite(db, id, m.conversationId, m, at);
-    const [position] = this.events.appendSqlite(db, [dataEvent(m, seq)]) as [SyncPosition];
-    return { seq, createdAt: m.at, duplicate: false, memberVersion: row.member_version, position };
+    const [pos] = this.events.appendSqlite(db, [dataEvent(m, seq)]) as [number];
+    return { seq, createdAt: m.at, duplicate: false, memberVersion: row.member_version, pos };
   }
 
   async #byNonce(q: Q, conversationId: string, from: string, nonce: string): Promise<{ seq: number; createdAt: Date } | undefined> {

@@ -214,10 +214,9 @@ export interface AccountDeletionsTable {
   done_at: Ts | null;
 }
 
-/** Added (migration 012): the sync log; see the migration for why readers never pass a later commit. */
+/** Added (migration 012): the sync log; see the migration for why `pos` grows in commit order. */
 export interface SyncEventsTable {
   pos: ColumnType<number, number | undefined, never>;
-  stamp: ColumnType<number, number | undefined, never>;
   conversation_id: string;
   /** NULL: a conversation event every member sees; set: only this user sees it. */
   user_id: string | null;
@@ -229,11 +228,11 @@ export interface SyncEventsTable {
   created_at: Ts;
 }
 
-/** One row (id 1): the highest (stamp, pos) pruned. */
+/** One row (id 1): PostgreSQL's position clock and the highest position pruned. */
 export interface SyncStateTable {
   id: number;
-  floor_stamp: number;
-  floor_pos: number;
+  clock: number;
+  floor: number;
 }
 
 export interface SchemaVersionTable {

@@ -38,20 +38,8 @@ export interface NewSyncEvent {
   at: Date;
 }
 
-/** Where an event sits in the log: events are read in (stamp, pos) order (see migration 012). */
-export interface SyncPosition {
-  stamp: number;
+export interface SyncEvent {
   pos: number;
-}
-
-/** A position after every event of its stamp: "everything below the next stamp was read". */
-export const END_OF_STAMP = Number.MAX_SAFE_INTEGER;
-
-export function comparePositions(a: SyncPosition, b: SyncPosition): number {
-  return a.stamp - b.stamp || a.pos - b.pos;
-}
-
-export interface SyncEvent extends SyncPosition {
   conversationId: string;
   userId: string | null;
   kind: SyncKind;
@@ -62,50 +50,44 @@ export interface SyncEvent extends SyncPosition {
   at: Date;
 }
 
-// PostgreSQL: `pos` from a sequence; `stamp` at least this transaction's id and, under the conversation's row
-// lock (a send), at least the stamp of the conversation's events before it. Rows keep input order.
-const PG_APPEND_SQL = `insert into sync_events (pos, stamp, conversation_id, user_id, kind, from_user, seq, subject, extra, created_at)
-  select nextval('sync_pos'),
-    greatest(pg_current_xact_id()::text::bigint,
-      coalesce((select max(p.stamp) from sync_events p where p.conversation_id = t.conv and p.user_id is null), 0)),
-    t.conv, t.uid, t.kind, t.from_user, t.seq, t.subject, t.extra, t.at
-  from unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::int[], $6::uuid[], $7::text[], $8::timestamptz[])
+// PostgreSQL: positions from the clock row, whose lock is held until commit, so positions grow in commit order.
+const PG_APPEND_SQL = `with c as (
+    update sync_state set clock = clock + $1 where id = 1 returning clock
+  )
+  insert into sync_events (pos, conversation_id, user_id, kind, from_user, seq, subject, extra, created_at)
+  select c.clock - $1 + t.ord, t.conv, t.uid, t.kind, t.from_user, t.seq, t.subject, t.extra, t.at
+  from c, unnest($2::uuid[], $3::uuid[], $4::text[], $5::uuid[], $6::int[], $7::uuid[], $8::text[], $9::timestamptz[])
     with ordinality as t(conv, uid, kind, from_user, seq, subject, extra, at, ord)
-  returning pos, stamp`;
+  returning pos`;
 
-// The oldest transaction still running: every event that commits from now on has a stamp at or above it.
-const PG_HORIZON_SQL = 'select pg_snapshot_xmin(pg_current_snapshot())::text::bigint as xmin, pg_snapshot_xmax(pg_current_snapshot())::text::bigint as xmax';
-
-// One page for one user, below the horizon of this statement's own snapshot: each of her conversations read
-// through its index, then her own events, merged.
-const PG_PAGE_SQL = `with h as (select pg_snapshot_xmin(pg_current_snapshot())::text::bigint as xmin)
-  select * from (
+// One page for one user: each of her conversations read through its index, then her own events, merged by position.
+const PG_PAGE_SQL = `select * from (
     select e.* from members m
     cross join lateral (
-      select s.* from sync_events s, h
-      where s.conversation_id = m.conversation_id and s.user_id is null and (s.stamp, s.pos) > ($2, $3) and s.stamp < h.xmin
-      order by s.stamp, s.pos limit $4
+      select * from sync_events e
+      where e.conversation_id = m.conversation_id and e.user_id is null and e.pos > $2
+      order by e.pos limit $3
     ) e
     where m.user_id = $1 and m.deleted_at is null
     union all
-    (select s.* from sync_events s, h where s.user_id = $1 and (s.stamp, s.pos) > ($2, $3) and s.stamp < h.xmin order by s.stamp, s.pos limit $4)
-  ) page order by stamp, pos limit $4`;
+    (select * from sync_events where user_id = $1 and pos > $2 order by pos limit $3)
+  ) page order by pos limit $3`;
 
 const SQLITE_APPEND_SQL =
   'insert into sync_events (conversation_id, user_id, kind, from_user, seq, subject, extra, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)';
 
 /**
- * The sync log. Guarantees: an event's position is fixed when it is stored;
- * a reader never passes an event that commits later, whatever node writes
- * it (see migration 012); a page lists, in position order, the events of
- * the conversations the user is an active member of now plus her own; a
- * conversation's messages are in seq order.
+ * The sync log. Guarantees: an event's position is fixed when it is stored
+ * and positions grow in commit order (see migration 012), so a reader that
+ * has seen position P has seen every event at or below P that will ever be
+ * visible; a page lists, in position order, the events of the conversations
+ * the user is an active member of now plus her own events.
  */
 export class SyncEventStore {
   constructor(private readonly db: Db) {}
 
   /** Stores events in one transaction of their own; returns their positions in input order. */
-  async append(events: readonly NewSyncEvent[]): Promise<SyncPosition[]> {
+  async append(events: readonly NewSyncEvent[]): Promise<number[]> {
     if (events.length === 0) return [];
     const fast = this.db.sqlite;
     if (fast) return fast.grouped(() => this.appendSqlite(fast, events));
@@ -113,19 +95,19 @@ export class SyncEventStore {
   }
 
   /** Inside a synchronous SQLite transaction (the send path). */
-  appendSqlite(db: SqliteHandle, events: readonly NewSyncEvent[]): SyncPosition[] {
+  appendSqlite(db: SqliteHandle, events: readonly NewSyncEvent[]): number[] {
     const insert = db.prepare(SQLITE_APPEND_SQL);
-    return events.map((e) => ({
-      stamp: 0,
-      pos: Number(insert.run(e.conversationId, e.userId, e.kind, e.from, e.seq ?? 0, e.subject ?? null, e.extra ?? null, e.at.toISOString()).lastInsertRowid),
-    }));
+    return events.map((e) =>
+      Number(insert.run(e.conversationId, e.userId, e.kind, e.from, e.seq ?? 0, e.subject ?? null, e.extra ?? null, e.at.toISOString()).lastInsertRowid),
+    );
   }
 
-  /** Inside a PostgreSQL transaction (after the send's conversation rows are locked), or alone. */
-  async appendPg(q: Transaction<Database> | Db['kysely'], events: readonly NewSyncEvent[]): Promise<SyncPosition[]> {
+  /** Inside a PostgreSQL transaction (or alone): holds the clock row until that transaction ends, so call it last. */
+  async appendPg(q: Transaction<Database> | Db['kysely'], events: readonly NewSyncEvent[]): Promise<number[]> {
     if (events.length === 0) return [];
-    const { rows } = await q.executeQuery<{ pos: number | string; stamp: number | string }>(
+    const { rows } = await q.executeQuery<{ pos: number }>(
       CompiledQuery.raw(PG_APPEND_SQL, [
+        events.length,
         events.map((e) => e.conversationId),
         events.map((e) => e.userId),
         events.map((e) => e.kind),
@@ -136,50 +118,34 @@ export class SyncEventStore {
         events.map((e) => e.at),
       ]),
     );
-    // The sequence hands out positions in row order: sorted by pos they are in input order.
-    return rows.map((r) => ({ stamp: Number(r.stamp), pos: Number(r.pos) })).sort((a, b) => a.pos - b.pos);
+    return rows.map((r) => Number(r.pos)).sort((a, b) => a - b);
   }
 
-  /**
-   * A cursor for "from now on": every event below it is visible now, so a
-   * page read after this call returns everything after it.
-   */
-  async latest(): Promise<SyncPosition> {
-    if (this.db.dialect === 'postgres') {
-      const { rows } = await this.db.kysely.executeQuery<{ xmin: number | string }>(CompiledQuery.raw(PG_HORIZON_SQL, []));
-      return { stamp: Number(rows[0]!.xmin) - 1, pos: END_OF_STAMP };
-    }
+  /** The newest position stored or pruned: a cursor for "from now on". */
+  async latest(): Promise<number> {
+    const state = await this.db.kysely.selectFrom('sync_state').select(['clock', 'floor']).where('id', '=', 1).executeTakeFirstOrThrow();
+    if (this.db.dialect === 'postgres') return Number(state.clock);
     // The highest rowid ever handed out (AUTOINCREMENT keeps it), so deleting the newest rows never moves it back.
     const { rows } = await sql<{ seq: number }>`select seq from sqlite_sequence where name = 'sync_events'`.execute(this.db.kysely);
-    const floor = await this.floor();
-    return { stamp: 0, pos: Math.max(Number(rows[0]?.seq ?? 0), floor.pos) };
-  }
-
-  /** Whether `p` lies beyond anything this log has handed out (a cursor from another database). */
-  async beyond(p: SyncPosition): Promise<boolean> {
-    if (this.db.dialect === 'postgres') {
-      const { rows } = await this.db.kysely.executeQuery<{ xmax: number | string }>(CompiledQuery.raw(PG_HORIZON_SQL, []));
-      return p.stamp >= Number(rows[0]!.xmax);
-    }
-    return p.stamp !== 0 || p.pos > (await this.latest()).pos;
+    return Math.max(Number(rows[0]?.seq ?? 0), Number(state.floor));
   }
 
   /** The highest position pruned: a cursor below it may have missed events. */
-  async floor(): Promise<SyncPosition> {
-    const state = await this.db.kysely.selectFrom('sync_state').select(['floor_stamp', 'floor_pos']).where('id', '=', 1).executeTakeFirstOrThrow();
-    return { stamp: Number(state.floor_stamp), pos: Number(state.floor_pos) };
+  async floor(): Promise<number> {
+    const state = await this.db.kysely.selectFrom('sync_state').select('floor').where('id', '=', 1).executeTakeFirstOrThrow();
+    return Number(state.floor);
   }
 
   /** Up to `limit` events after `since` for `userId`, oldest first. */
-  async page(userId: string, since: SyncPosition, limit: number): Promise<SyncEvent[]> {
+  async page(userId: string, since: number, limit: number): Promise<SyncEvent[]> {
     if (this.db.dialect === 'postgres') {
-      const { rows } = await this.db.kysely.executeQuery<Record<string, unknown>>(CompiledQuery.raw(PG_PAGE_SQL, [userId, since.stamp, since.pos, limit]));
+      const { rows } = await this.db.kysely.executeQuery<Record<string, unknown>>(CompiledQuery.raw(PG_PAGE_SQL, [userId, since, limit]));
       return rows.map((r) => this.#event(r));
     }
     const rows = await this.db.kysely
       .selectFrom('sync_events')
       .selectAll()
-      .where('pos', '>', since.pos)
+      .where('pos', '>', since)
       .where((eb) =>
         eb.or([
           eb('user_id', '=', userId),
@@ -201,40 +167,25 @@ export class SyncEventStore {
    */
   async prune(before: Date, limit: number): Promise<number> {
     return this.db.kysely.transaction().execute(async (trx) => {
-      const old = await trx
-        .selectFrom('sync_events')
-        .select(['stamp', 'pos'])
-        .where('created_at', '<', before)
-        .orderBy('stamp')
-        .orderBy('pos')
-        .limit(limit)
-        .execute();
-      const top = old.at(-1);
-      if (!top) return 0;
-      const edge = { stamp: Number(top.stamp), pos: Number(top.pos) };
-      const gone = await trx
-        .deleteFrom('sync_events')
-        .where((eb) => eb.or([eb('stamp', '<', edge.stamp), eb.and([eb('stamp', '=', edge.stamp), eb('pos', '<=', edge.pos)])]))
+      const edge = await trx
+        .selectFrom((eb) => eb.selectFrom('sync_events').select('pos').where('created_at', '<', before).orderBy('pos').limit(limit).as('old'))
+        .select((eb) => [eb.fn.max('pos').as('top'), eb.fn.countAll().as('n')])
         .executeTakeFirst();
-      const floor = await this.#floorIn(trx);
-      if (comparePositions(edge, floor) > 0) {
-        await trx.updateTable('sync_state').set({ floor_stamp: edge.stamp, floor_pos: edge.pos }).where('id', '=', 1).execute();
-      }
-      return Number(gone.numDeletedRows);
+      const top = Number(edge?.top ?? 0);
+      if (!top) return 0;
+      await trx.deleteFrom('sync_events').where('pos', '<=', top).execute();
+      await trx
+        .updateTable('sync_state')
+        .set({ floor: sql<number>`case when floor < ${top} then ${top} else floor end` })
+        .where('id', '=', 1)
+        .execute();
+      return Number(edge?.n ?? 0);
     });
-  }
-
-  async #floorIn(trx: Transaction<Database>): Promise<SyncPosition> {
-    const q = trx.selectFrom('sync_state').select(['floor_stamp', 'floor_pos']).where('id', '=', 1);
-    // SQLite has one writer; PostgreSQL takes the row so two prunes raise the floor one after the other.
-    const state = await (this.db.dialect === 'postgres' ? q.forUpdate() : q).executeTakeFirstOrThrow();
-    return { stamp: Number(state.floor_stamp), pos: Number(state.floor_pos) };
   }
 
   #event(r: Record<string, unknown>): SyncEvent {
     return {
       pos: Number(r.pos),
-      stamp: Number(r.stamp),
       conversationId: String(r.conversation_id),
       userId: (r.user_id as string | null) ?? null,
       kind: r.kind as SyncKind,

@@ -286,7 +286,7 @@ export const MATRIX: Row[] = [
   {
     op: 'get',
     what: 'own sync log',
-    request: async () => ({ what: 'sync', since: '0.0' }),
+    request: async () => ({ what: 'sync', since: '0' }),
     expect: { member: 200, 'signed-out': SIGNED_OUT, revoked: SIGNED_OUT },
   },
   {

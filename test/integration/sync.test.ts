@@ -200,11 +200,11 @@ for (const backend of backends()) {
         events.map((e) => e.data?.content),
         [text('new')],
       );
-      for (const bad of ['x', '1', '-1.0', '01.5', '1.', `${'9'.repeat(17)}.1`, '9'.repeat(40)]) {
+      for (const bad of ['x', '-1', '1.5', '01', '9'.repeat(40)]) {
         const r = await dana.client.request('get', { what: 'sync', since: bad });
         assert.deepEqual([r.code, r.text], [400, 'invalid cursor'], bad);
       }
-      const future = await dana.client.request('get', { what: 'sync', since: '999999999999.1' });
+      const future = await dana.client.request('get', { what: 'sync', since: '999999999' });
       assert.equal(future.params.gap, true);
       const unsigned = await s.connect();
       assert.equal((await unsigned.request('get', { what: 'sync' })).code, 401);
@@ -301,7 +301,7 @@ for (const backend of backends()) {
       await dana.client.request('delete', { conv: dm, seq: 1 });
       const { events } = await syncAll(mallory.client, since);
       assert.deepEqual(events, []);
-      const r = await mallory.client.request('get', { what: 'sync', since: '0.0' });
+      const r = await mallory.client.request('get', { what: 'sync', since: '0' });
       assert.deepEqual(r.params.events, []);
     }));
 }

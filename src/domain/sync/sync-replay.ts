@@ -75,7 +75,7 @@ async function byKey<T>(keys: readonly string[], load: (k: string) => Promise<T>
 }
 
 function replayOne(s: PageState, e: SyncEvent): Frame | null {
-  const cursor = formatCursor(e);
+  const cursor = formatCursor(e.pos);
   const base = { conv: e.conversationId, from: e.from, ts: formatTs(e.at), cursor };
   const info = (fields: Partial<Parameters<typeof infoBody>[0]> & { what: string }): Frame => ({ info: infoBody({ ...base, ...fields }) });
   const member = s.mine.get(e.conversationId) ?? null;
@@ -149,9 +149,9 @@ function replayMessageEvent(
     const head = m.head as Record<string, unknown>;
     if (erased)
       return {
-        data: { ...dataBody({ conv: m.conversationId, seq: m.seq, from: m.from, content: undefined, head, ts }), deleted: true, cursor: formatCursor(e) },
+        data: { ...dataBody({ conv: m.conversationId, seq: m.seq, from: m.from, content: undefined, head, ts }), deleted: true, cursor: formatCursor(e.pos) },
       };
-    return { data: dataBody({ conv: m.conversationId, seq: m.seq, from: m.from, content: s.decrypt(m), head, ts, cursor: formatCursor(e) }) };
+    return { data: dataBody({ conv: m.conversationId, seq: m.seq, from: m.from, content: s.decrypt(m), head, ts, cursor: formatCursor(e.pos) }) };
   }
   // Any change to an erased message replays as its tombstone: never the erased content.
   if (erased || e.kind === 'unsend' || e.kind === 'delete') return info({ what: m.head.unsent === true ? 'unsend' : 'delete', from: m.from, seq: m.seq });

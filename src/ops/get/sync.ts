@@ -1,7 +1,6 @@
 import { replayEvents } from '../../domain/sync/sync-replay.js';
 import { formatCursor, parseCursor } from '../../protocol/cursor.js';
 import { fail } from '../../protocol/errors.js';
-import { comparePositions } from '../../store/sync-event-store.js';
 import { step } from '../shared/step.js';
 import { ok, type OpResult, type UserOpContext } from '../op.js';
 import type { GetBody } from '../../protocol/schemas/get.js';
@@ -22,18 +21,18 @@ export async function getSync(ctx: UserOpContext, body: GetBody): Promise<OpResu
   const since = body.since === undefined ? null : parseCursor(body.since);
   if (body.since !== undefined && since === null) fail('invalidCursor');
   const limit = body.limit !== undefined && body.limit >= 1 && body.limit <= MAX_PAGE ? body.limit : DEFAULT_PAGE;
-  // Read first: every event below `latest` is visible to the page read after it.
+  // Read first: every event at or below `latest` is visible to the page read below (positions follow commit order).
   const latest = await step(ctx, 'syncFailed', () => events.latest());
   if (since === null) return ok({ events: [], cursor: formatCursor(latest), more: false });
-  if (await step(ctx, 'syncFailed', () => events.beyond(since))) return ok({ gap: true, cursor: formatCursor(latest) });
+  if (since > latest) return ok({ gap: true, cursor: formatCursor(latest) });
   const rows = await step(ctx, 'syncFailed', () => events.page(userId, since, limit + 1));
   // After the page: a prune that ran meanwhile is seen here.
   const floor = await step(ctx, 'syncFailed', () => events.floor());
-  if (comparePositions(since, floor) < 0) return ok({ gap: true, cursor: formatCursor(latest) });
+  if (since < floor) return ok({ gap: true, cursor: formatCursor(latest) });
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
-  const last = page.at(-1) ?? since;
-  const cursor = more || comparePositions(last, latest) > 0 ? last : latest;
+  const last = page.at(-1)?.pos ?? since;
+  const cursor = more ? last : Math.max(last, latest);
   const frames = await step(ctx, 'syncFailed', () => replayEvents(deps, userId, page));
-  return ok({ events: frames, cursor: formatCursor({ stamp: cursor.stamp, pos: cursor.pos }), more });
+  return ok({ events: frames, cursor: formatCursor(cursor), more });
 }

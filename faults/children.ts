@@ -2,6 +2,9 @@ import type { ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { stopChild } from '../bench/lib/children.js';
+
+export { stopChild };
 
 /**
  * Everything the suite starts: child processes and its one temp folder. On a
@@ -25,16 +28,6 @@ export function track(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): 
   children.set(child, signal);
   child.once('exit', () => children.delete(child));
   return child;
-}
-
-/** Sends `signal` (SIGKILL after `graceMs`) and resolves once the child exited. */
-export async function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGKILL', graceMs = 10_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill(signal);
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
 }
 
 /** Stops every child still running and removes the temp folder. */

@@ -161,17 +161,7 @@ export class RedisPresence implements Presence {
       const epoch = (this.#epoch ??= await this.#acquireEpoch());
       // Fell out of step while the epoch was read: the recovery settles this user.
       if (generation !== this.#generation) return this.#late(userId);
-      r = await this.redis.eval(
-        script,
-        3,
-        this.keys.presence(userId),
-        this.keys.nodeUsers(this.nodeId),
-        this.keys.presenceEpoch,
-        this.nodeId,
-        count,
-        userId,
-        epoch,
-      );
+      r = await this.#run(script, this.nodeId, userId, count, epoch);
     } catch (err) {
       this.#fellBehind(generation, err instanceof Error ? err.message : String(err));
       return this.#late(userId);
@@ -349,22 +339,7 @@ export class RedisPresence implements Presence {
     const all = [...users];
     for (let i = 0; i < all.length; i += BATCH) {
       const results = await Promise.all(
-        all
-          .slice(i, i + BATCH)
-          .map((u) =>
-            this.redis.eval(
-              PUT_BACK,
-              3,
-              this.keys.presence(u),
-              this.keys.nodeUsers(this.nodeId),
-              this.keys.presenceEpoch,
-              this.nodeId,
-              this.#truth.get(u) ?? 0,
-              u,
-              epoch,
-              this.#shown.has(u) ? 1 : 0,
-            ),
-          ),
+        all.slice(i, i + BATCH).map((u) => this.#run(PUT_BACK, this.nodeId, u, this.#truth.get(u) ?? 0, epoch, this.#shown.has(u) ? 1 : 0)),
       );
       if (results.includes(-1)) throw new EpochChanged();
     }
@@ -380,21 +355,15 @@ export class RedisPresence implements Presence {
     return changes;
   }
 
+  /** One presence script for `userId` on `nodeId`'s entry: the keys and arguments every script takes, then its own. */
+  #run(script: string, nodeId: string, userId: string, count: number, epoch: string, ...more: number[]): Promise<unknown> {
+    return this.redis.eval(script, 3, this.keys.presence(userId), this.keys.nodeUsers(nodeId), this.keys.presenceEpoch, nodeId, count, userId, epoch, ...more);
+  }
+
   async #reconcileOne(userId: string, epoch: string): Promise<PresenceChange | null> {
     const count = this.#truth.get(userId) ?? 0;
     const shown = this.#shown.has(userId) ? 1 : 0;
-    const r = await this.redis.eval(
-      RECONCILE,
-      3,
-      this.keys.presence(userId),
-      this.keys.nodeUsers(this.nodeId),
-      this.keys.presenceEpoch,
-      this.nodeId,
-      count,
-      userId,
-      epoch,
-      shown,
-    );
+    const r = await this.#run(RECONCILE, this.nodeId, userId, count, epoch, shown);
     if (r === -1) throw new EpochChanged();
     if (count > 0) this.#shown.add(userId);
     else this.#shown.delete(userId);
@@ -430,17 +399,7 @@ export class RedisPresence implements Presence {
     const users = await this.redis.smembers(this.keys.nodeUsers(nodeId));
     const offline: string[] = [];
     for (const userId of users) {
-      const r = await this.redis.eval(
-        DISCONNECT,
-        3,
-        this.keys.presence(userId),
-        this.keys.nodeUsers(nodeId),
-        this.keys.presenceEpoch,
-        nodeId,
-        0,
-        userId,
-        epoch,
-      );
+      const r = await this.#run(DISCONNECT, nodeId, userId, 0, epoch);
       if (r === -1) {
         // Redis lost its data: nothing of that node is left to remove, and this node must write its own users again.
         this.#fellBehind(generation, new EpochChanged().message);

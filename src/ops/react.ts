@@ -1,12 +1,11 @@
 import { broadcast } from '../domain/fanout.js';
 import { activeMembershipOrFail, convIdOrFail } from './shared/guards.js';
 import { refuseIfBlocked } from './shared/message-lookup.js';
-import { toggleReaction } from '../protocol/message-head.js';
+import { hasReaction, toggleReaction } from '../protocol/message-head.js';
 import { fail } from '../protocol/errors.js';
 import { infoFrame } from '../protocol/frames.js';
 import { formatTs } from '../protocol/time.js';
 import { logOpEvent } from './shared/log-event.js';
-import { hasReaction } from '../domain/sync/sync-replay.js';
 import { ok, type UserOp } from './op.js';
 import { ReactSchema, type ReactBody } from '../protocol/schemas/react.js';
 

@@ -59,6 +59,13 @@ export function toggleReaction(head: MessageHead, emoji: string, userId: string)
   return Object.keys(reactions).length > 0 ? { ...rest, reactions } : rest;
 }
 
+/** Whether `userId` has reacted with `emoji` in this head. */
+export function hasReaction(head: MessageHead, emoji: string, userId: string): boolean {
+  if (!isReactionMap(head.reactions) || !Object.hasOwn(head.reactions, emoji)) return false;
+  const users = head.reactions[emoji];
+  return Array.isArray(users) && users.includes(userId);
+}
+
 /** The head after one more edit, with the mentions of the new content. */
 export function editedHead(head: MessageHead, mentions: Mention[], editedAt: string): MessageHead {
   const { mentions: _old, ...rest } = head;

@@ -5,6 +5,7 @@ import { dmBetween, roomWith, setBlocked } from '../helpers/conversations.js';
 import { login } from '../helpers/presence.js';
 import type { Frame, TestClient } from '../helpers/client.js';
 import { sealContent } from '../../src/domain/messages/seal.js';
+import { newMessage } from '../helpers/store.js';
 import { catchUp, SeenFrames } from '../../client/index.js';
 
 const text = (t: string) => ({ v: 1, text: t });
@@ -314,27 +315,10 @@ async function storeMessages(s: TestServer, conv: string, from: string, n: numbe
     await Promise.all(
       Array.from({ length: Math.min(500, n - i) }, (_, k) => {
         const sealed = sealContent(deps, s.app.deps.log, text(`m${i + k + 1}`));
-        return deps.stores.sends.insert(
-          {
-            conversationId: conv,
-            from,
-            content: sealed.blob,
-            keyId: sealed.keyId,
-            head: {},
-            viewOnce: false,
-            viewOnceTtl: null,
-            nonce: null,
-            mentions: [],
-            fileRefs: [],
-            at: new Date(),
-            memberVersion: members!.version,
-          },
-          () => {},
-        );
+        return deps.stores.sends.insert(newMessage(conv, from, { content: sealed.blob, keyId: sealed.keyId, memberVersion: members!.version }), () => {});
       }),
     );
   }
-  // Sends of one batch commit in seq order; the test reads them back in that order.
 }
 
 /** Makes every started expiry of `reader` in `conv` due now; the sweep (every 2 s) then notices it. */

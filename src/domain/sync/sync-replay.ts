@@ -1,7 +1,7 @@
 import { formatCursor } from '../../protocol/cursor.js';
 import { dataBody, infoBody } from '../../protocol/frames.js';
 import { formatTs } from '../../protocol/time.js';
-import type { MessageHead } from '../../protocol/message-head.js';
+import { hasReaction, type MessageHead } from '../../protocol/message-head.js';
 import type { Deps } from '../../runtime/deps.js';
 import type { MessageRecord } from '../../store/message-record.js';
 import type { ConversationRecord, MembershipRecord } from '../../store/membership-store.js';
@@ -162,12 +162,4 @@ function replayMessageEvent(
 
 function editedAt(head: MessageHead): string | undefined {
   return typeof head.edited_at === 'string' ? head.edited_at : undefined;
-}
-
-/** Whether `user` has reacted with `emoji` in this head. */
-export function hasReaction(head: MessageHead, emoji: string, user: string): boolean {
-  const reactions = head.reactions as Record<string, unknown> | undefined;
-  if (!reactions || typeof reactions !== 'object' || !Object.hasOwn(reactions, emoji)) return false;
-  const users = reactions[emoji];
-  return Array.isArray(users) && users.includes(user);
 }
